@@ -1,0 +1,40 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a step they take.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := portal
+
+.PHONY: run test setup db demo translations lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstall only when the dependency list changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -d portal/translations | tail -n 3
+
+setup: $(VENV)/.installed translations
+
+db: setup
+	$(BIN)/flask db upgrade
+
+demo: db
+	$(BIN)/flask demo load
+
+run: demo
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: setup
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy portal
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,105 @@
+"""Admin pages: users (search, roles, unit, enable/disable) and the audit log."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from portal.accounts import services
+from portal.accounts.decorators import permission_required
+from portal.accounts.forms import AdminUserForm
+from portal.accounts.models import Unit, User, UserRole
+from portal.accounts.permissions import ROLE_LABELS, Role
+from portal.content.audit import AuditEntry
+from portal.extensions import db
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.route("/")
+@permission_required("admin.users")
+def index() -> ResponseReturnValue:
+    return redirect(url_for(".users"))
+
+
+@bp.route("/users")
+@permission_required("admin.users")
+def users() -> ResponseReturnValue:
+    q = request.args.get("q", "").strip()[:100]
+    role = request.args.get("role", "")
+    query = select(User).order_by(User.email)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(or_(User.email.ilike(like), User.name.ilike(like)))
+    if role in {r.value for r in Role}:
+        query = query.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
+    page = db.paginate(query, per_page=current_app.config["ADMIN_PER_PAGE"], error_out=False)
+    return render_template("admin/users.html", page=page, q=q, role=role, roles=ROLE_LABELS)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@permission_required("admin.users")
+def user(user_id: int) -> ResponseReturnValue:
+    target = db.get_or_404(User, user_id)
+    units = [(u.id, u.label) for u in db.session.scalars(
+        select(Unit).order_by(Unit.region, Unit.district))]
+    form = AdminUserForm(obj=target, units=units,
+                         data=None if request.method == "POST" else {
+                             "roles": sorted(target.roles), "unit_id": target.unit_id or 0,
+                             "active": target.active})
+    if form.validate_on_submit():
+        try:
+            services.update_by_admin(target, set(form.roles.data or []), form.unit_id.data,
+                                     form.active.data, actor=current_user)
+        except services.AccountError:
+            form.roles.errors.append(_("You cannot remove your own administrator role or "
+                                       "disable your own account."))
+        else:
+            db.session.commit()
+            flash(_("The account is saved."), "success")
+            return redirect(url_for(".user", user_id=target.id))
+    return render_template("admin/user.html", form=form, target=target), (
+        422 if form.errors else 200)
+
+
+def _parse_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        abort(400)
+
+
+@bp.route("/audit")
+@permission_required("admin.audit")
+def audit_log() -> ResponseReturnValue:
+    args = request.args
+    query = select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    actor = args.get("actor", "").strip()[:100]
+    if actor:
+        query = query.where(AuditEntry.actor_id.in_(
+            select(User.id).where(User.email.ilike(f"%{actor.lower()}%"))))
+    action = args.get("action", "").strip()[:60]
+    if action:
+        query = query.where(AuditEntry.action.startswith(action))
+    object_type = args.get("object_type", "").strip()[:40]
+    if object_type:
+        query = query.where(AuditEntry.object_type == object_type)
+    object_id = args.get("object_id", "").strip()
+    if object_id:
+        if not object_id.isdigit():
+            abort(400)
+        query = query.where(AuditEntry.object_id == int(object_id))
+    since, until = _parse_date(args.get("since")), _parse_date(args.get("until"))
+    if since:
+        query = query.where(AuditEntry.created_at >= datetime.combine(since, time(), UTC))
+    if until:
+        query = query.where(
+            AuditEntry.created_at < datetime.combine(until + timedelta(days=1), time(), UTC))
+    page = db.paginate(query, per_page=current_app.config["ADMIN_PER_PAGE"], error_out=False)
+    filters = {k: v for k, v in args.items() if k != "page" and v}
+    return render_template("admin/audit.html", page=page, args=args, filters=filters)

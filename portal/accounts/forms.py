@@ -1,0 +1,93 @@
+"""Account forms. Only allow-listed fields: no role, state or flag comes from a citizen's form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.accounts import passwords
+from portal.accounts.permissions import ROLE_LABELS, Role
+
+LANGUAGE_NAMES = {"uz": "Oʻzbekcha", "ru": "Русский", "en": "English"}
+
+_PASSWORD_MESSAGES = {
+    "short": _l("Use at least %(n)s characters.", n=passwords.MIN_LENGTH),
+    "long": _l("Use at most %(n)s characters.", n=passwords.MAX_LENGTH),
+    "common": _l("This password is too common; choose one that is harder to guess."),
+}
+
+
+def strong_password(form: Any, field: Any) -> None:
+    reason = passwords.problem(field.data or "")
+    if reason:
+        raise ValidationError(str(_PASSWORD_MESSAGES[reason]))
+
+
+def language_choices() -> list[tuple[str, str]]:
+    return [(code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+    remember = BooleanField(_l("Keep me logged in on this device"))
+
+
+class RegistrationForm(FlaskForm):
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[
+        DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), strong_password],
+                             description=_l("At least 8 characters; a common password is refused."))
+    confirm = PasswordField(_l("Repeat the password"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
+    language = SelectField(_l("Language"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = language_choices()
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
+    language = SelectField(_l("Language"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = language_choices()
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), strong_password])
+    confirm = PasswordField(_l("Repeat the new password"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
+
+
+class AdminUserForm(FlaskForm):
+    roles = MultiCheckboxField(_l("Roles"), choices=[(r.value, ROLE_LABELS[r]) for r in Role])
+    unit_id = SelectField(_l("Unit"), coerce=int, validators=[Optional()])
+    active = BooleanField(_l("Account enabled"))
+
+    def __init__(self, *args: Any, units: list[tuple[int, str]] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unit_id.choices = [(0, str(_l("No unit")))] + (units or [])

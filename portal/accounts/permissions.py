@@ -1,0 +1,55 @@
+"""Roles and the permissions granted to them: the one table views and services consult.
+
+Views and services ask ``user.can("material.publish")``; nothing checks a role name directly.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum, auto
+
+from flask_babel import lazy_gettext as _l
+
+
+class Role(StrEnum):
+    citizen = auto()
+    inspector = auto()
+    trainer = auto()
+    editor = auto()
+    consultant = auto()
+    admin = auto()
+
+
+ROLE_LABELS = {
+    Role.citizen: _l("Citizen"),
+    Role.inspector: _l("Inspector"),
+    Role.trainer: _l("Trainer"),
+    Role.editor: _l("Editor"),
+    Role.consultant: _l("Consultant"),
+    Role.admin: _l("Administrator"),
+}
+
+_STAFF_READING = {"material.view_restricted"}
+
+#: role -> permissions. "material.view_restricted": read guides meant for inspectors only.
+ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
+    Role.citizen: frozenset(),
+    Role.inspector: frozenset(_STAFF_READING),
+    Role.trainer: frozenset(_STAFF_READING),
+    Role.editor: frozenset(_STAFF_READING | {
+        "material.create", "material.edit", "material.publish",
+    }),
+    Role.consultant: frozenset(_STAFF_READING),
+    Role.admin: frozenset(_STAFF_READING | {
+        "material.create", "material.edit", "material.publish",
+        "admin.users", "admin.audit",
+    }),
+}
+
+ALL_PERMISSIONS = frozenset().union(*ROLE_PERMISSIONS.values())
+
+
+def permissions_for(roles: set[str]) -> frozenset[str]:
+    granted: set[str] = set()
+    for role in roles:
+        granted |= ROLE_PERMISSIONS.get(Role(role), frozenset())
+    return frozenset(granted)

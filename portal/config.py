@@ -1,0 +1,43 @@
+"""Every setting with a safe default. Override any of them with a PORTAL_* environment variable
+(``PORTAL_DATABASE_URL=postgresql+psycopg://...``) or in the untracked ``instance/config.py``."""
+
+from __future__ import annotations
+
+
+class DefaultConfig:
+    #: Filled from ``instance/secret-key`` (created at random on first run) when not set.
+    SECRET_KEY: str | None = None
+    #: ``None`` means ``sqlite:///<instance>/portal.sqlite``.
+    DATABASE_URL: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
+    #: Seconds an SQLite writer waits for the lock before giving up.
+    SQLITE_BUSY_TIMEOUT = 30
+
+    LANGUAGES = ("uz", "ru", "en")
+    BABEL_DEFAULT_LOCALE = "uz"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Tashkent"
+
+    #: Request body limit; a larger upload gets the 413 page.
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    #: Largest single attachment.
+    UPLOAD_MAX_BYTES = 8 * 1024 * 1024
+
+    #: "file" writes .eml files to instance/mail; "smtp" uses the MAIL_SMTP_* settings.
+    MAIL_TRANSPORT = "file"
+    MAIL_FROM = "noreply@huquq.local"
+    MAIL_SMTP_HOST = "localhost"
+    MAIL_SMTP_PORT = 25
+
+    #: Failed logins allowed in LOGIN_WINDOW_SECONDS, per account and per client address.
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    LOGIN_WINDOW_SECONDS = 15 * 60
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch still posts
+
+    MATERIALS_PER_PAGE = 10
+    ADMIN_PER_PAGE = 25

@@ -1,0 +1,11 @@
+"""The content machinery every content type uses: workflow, revisions, audit, topics, attachments."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from portal.content import views
+
+    app.register_blueprint(views.bp)

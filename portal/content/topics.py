@@ -1,0 +1,58 @@
+"""One shared taxonomy of topics for guides, courses, webinars and search facets."""
+
+from __future__ import annotations
+
+from flask_babel import get_locale
+from sqlalchemy import String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+
+
+class Topic(db.Model):
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name_uz: Mapped[str] = mapped_column(String(120))
+    name_ru: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def name(self) -> str:
+        """The name in the page's language."""
+        lang = str(get_locale() or "en")[:2]
+        return str(getattr(self, f"name_{lang}", None) or self.name_en)
+
+
+#: The taxonomy every portal starts with: slug, Uzbek, Russian, English.
+DEFAULT_TOPICS = (
+    ("childrens-rights", "Bola huquqlari", "Права ребёнка", "Children's rights"),
+    ("family", "Oila", "Семья", "Family"),
+    ("crime-prevention", "Huquqbuzarliklar profilaktikasi", "Профилактика правонарушений",
+     "Crime prevention"),
+    ("mahalla-cooperation", "Mahalla bilan hamkorlik", "Сотрудничество с махаллей",
+     "Mahalla cooperation"),
+    ("community-policing", "Jamoatchilik bilan ishlash", "Работа с населением",
+     "Community policing"),
+    ("personal-data", "Shaxsga doir maʼlumotlar", "Персональные данные", "Personal data"),
+    ("international-cooperation", "Xalqaro hamkorlik", "Международное сотрудничество",
+     "International cooperation"),
+    ("legal-aid", "Yuridik yordam", "Юридическая помощь", "Legal aid"),
+)
+
+
+def ensure_default_topics() -> int:
+    """Add the default topics that are missing; returns how many were added."""
+    existing = set(db.session.scalars(select(Topic.slug)))
+    added = 0
+    for position, (slug, uz, ru, en) in enumerate(DEFAULT_TOPICS):
+        if slug not in existing:
+            db.session.add(Topic(slug=slug, name_uz=uz, name_ru=ru, name_en=en, position=position))
+            added += 1
+    return added
+
+
+def all_topics() -> list[Topic]:
+    return list(db.session.scalars(select(Topic).order_by(Topic.position, Topic.slug)))

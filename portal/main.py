@@ -1,0 +1,37 @@
+"""Home page, health check and the sitemap."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template
+from flask.typing import ResponseReturnValue
+from sqlalchemy import text
+
+from portal.content import registry
+from portal.content.topics import all_topics
+from portal.extensions import db
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+def index() -> ResponseReturnValue:
+    from portal.materials.services import latest_for
+
+    return render_template("index.html", guides=latest_for(limit=6), topics=all_topics())
+
+
+@bp.route("/healthz")
+def healthz() -> ResponseReturnValue:
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+        db.session.rollback()
+        return {"status": "error", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok"}
+
+
+@bp.route("/sitemap.xml")
+def sitemap() -> ResponseReturnValue:
+    urls = [url for source in registry.sitemap_sources for url in source()]
+    xml = render_template("sitemap.xml", urls=urls)
+    return Response(xml, mimetype="application/xml")

@@ -1,0 +1,302 @@
+"""Guide pages: list, reading, print, feed; and the editors' writing, workflow and history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from portal.accounts.decorators import permission_required
+from portal.accounts.models import AnonymousUser
+from portal.content import attachments, formkeys, revisions, workflow
+from portal.content.markdown import reading_minutes, render
+from portal.content.topics import all_topics
+from portal.extensions import db
+from portal.i18n import LANGUAGE_NAMES, current_language
+from portal.materials import services
+from portal.materials.forms import AttachmentForm, EmptyForm, MaterialForm, WorkflowForm
+from portal.materials.models import AUDIENCE_LABELS, Audience, Material
+
+bp = Blueprint("materials", __name__, url_prefix="/materials")
+
+
+def _get_visible(slug: str) -> Material:
+    material = services.by_slug(slug)
+    # Drafts, expired and restricted guides answer 404 like a missing one: nothing to probe.
+    if material is None or not services.can_view(material, current_user):
+        abort(404)
+    return material
+
+
+def _get_editable(slug: str) -> Material:
+    material = _get_visible(slug)
+    if not workflow.can_edit(material, current_user):
+        abort(403)
+    return material
+
+
+@bp.route("/")
+def index() -> ResponseReturnValue:
+    args = request.args
+    topic = args.get("topic") or None
+    language = args.get("language") if args.get("language") in LANGUAGE_NAMES else None
+    audience = args.get("audience") if args.get("audience") in Audience.__members__ else None
+    query = services.listing(current_user, topic=topic, language=language, audience=audience)
+    page = db.paginate(query, per_page=current_app.config["MATERIALS_PER_PAGE"],
+                       error_out=False)
+    return render_template("materials/index.html", page=page, topics=all_topics(),
+                           topic=topic, language=language, audience=audience,
+                           audiences=AUDIENCE_LABELS,
+                           may_create=current_user.can("material.create"))
+
+
+@bp.route("/manage")
+@permission_required("material.create")
+def manage() -> ResponseReturnValue:
+    state = request.args.get("state") or None
+    q = request.args.get("q", "").strip()[:100]
+    page = db.paginate(services.manage_listing(state, q),
+                       per_page=current_app.config["ADMIN_PER_PAGE"], error_out=False)
+    return render_template("materials/manage.html", page=page, state=state, q=q,
+                           states=workflow.STATE_LABELS)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission_required("material.create")
+def create() -> ResponseReturnValue:
+    original = services.by_slug(request.args.get("translation_of", ""))
+    if original is not None and not services.can_view(original, current_user):
+        original = None
+    form = MaterialForm()
+    if request.method == "GET":
+        form.form_key.data = formkeys.new_key()
+        form.language.data = request.args.get("lang") or current_language()
+        if original is not None:
+            form.process(obj=original, form_key=form.form_key.data, language=form.language.data,
+                         topics=[t.slug for t in original.topics],
+                         audience=original.audience.value, expires_on=None)
+    if form.validate_on_submit():
+        # A double click or a retry carries the same key: show what the first one made.
+        earlier = formkeys.already_created(Material, form.form_key.data)
+        if earlier is not None:
+            return redirect(url_for(".edit", slug=earlier.slug))
+        try:
+            material = services.create_material(
+                form.to_input(), current_user.id, form_key=form.form_key.data or None,
+                translation_group=original.translation_group if original else None)
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            earlier = formkeys.already_created(Material, form.form_key.data)
+            if earlier is None:
+                raise
+            return redirect(url_for(".edit", slug=earlier.slug))
+        flash(_("Draft saved."), "success")
+        return redirect(url_for(".edit", slug=material.slug))
+    return render_template("materials/edit.html", form=form, material=None,
+                           original=original), 422 if form.errors else 200
+
+
+@bp.route("/<slug>")
+def detail(slug: str) -> ResponseReturnValue:
+    material = _get_visible(slug)
+    translations = services.translations(material, current_user)
+    wanted = request.args.get("lang") or current_language()
+    fallback_from = None
+    if wanted != material.language and wanted in LANGUAGE_NAMES:
+        match = next((t for t in translations if t.language == wanted), None)
+        if match is not None and request.args.get("lang"):
+            return redirect(url_for(".detail", slug=match.slug))
+        if match is None:
+            fallback_from = wanted
+    rendered = render(material.body)
+    return render_template(
+        "materials/detail.html", material=material, html=rendered.html, toc=rendered.toc,
+        minutes=reading_minutes(material.body), translations=translations,
+        fallback_from=fallback_from, related=services.related(material, current_user),
+        attachments=attachments.for_item("material", material.id),
+        moves=workflow.available_moves(material, current_user),
+        can_edit=workflow.can_edit(material, current_user),
+        voted=material.id in session.get("voted", []),
+        audiences=AUDIENCE_LABELS, states=workflow.STATE_LABELS,
+        workflow_form=WorkflowForm(), vote_form=EmptyForm())
+
+
+@bp.route("/<slug>/print")
+def print_view(slug: str) -> ResponseReturnValue:
+    material = _get_visible(slug)
+    return render_template("materials/print.html", material=material,
+                           html=render(material.body).html)
+
+
+@bp.route("/<slug>/useful", methods=["POST"])
+def vote(slug: str) -> ResponseReturnValue:
+    material = _get_visible(slug)
+    form = EmptyForm()
+    answer = request.form.get("useful")
+    if not form.validate_on_submit() or answer not in {"yes", "no"}:
+        abort(400)
+    voted = list(session.get("voted", []))
+    if material.id not in voted:  # one answer per visitor session
+        services.record_vote(material, answer == "yes")
+        db.session.commit()
+        session["voted"] = (voted + [material.id])[-200:]
+    flash(_("Thank you for your answer."), "success")
+    return redirect(url_for(".detail", slug=slug, _anchor="useful"))
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+def edit(slug: str) -> ResponseReturnValue:
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+    material = _get_editable(slug)
+    form = MaterialForm(obj=material)
+    if request.method == "GET":
+        form.topics.data = [t.slug for t in material.topics]
+        form.audience.data = material.audience.value
+        if material.expires_at:
+            zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+            form.expires_on.data = material.expires_at.astimezone(zone).date()
+    if form.validate_on_submit():
+        changed = services.update_material(material, form.to_input(), current_user.id,
+                                           comment=form.comment.data or "")
+        db.session.commit()
+        flash(_("Saved.") if changed else _("Nothing changed."), "success")
+        return redirect(url_for(".edit", slug=material.slug))
+    return render_template("materials/edit.html", form=form, material=material,
+                           attachment_form=AttachmentForm(),
+                           attachments=attachments.for_item("material", material.id),
+                           delete_form=EmptyForm()), 422 if form.errors else 200
+
+
+@bp.route("/<slug>/workflow", methods=["POST"])
+def move(slug: str) -> ResponseReturnValue:
+    if not current_user.is_authenticated:
+        abort(403)
+    material = _get_visible(slug)
+    form = WorkflowForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        done = workflow.transition(material, form.move.data, current_user, form.comment.data or "")
+    except workflow.WorkflowError as exc:
+        if str(exc) == "comment required":
+            flash(_("Say what should change: a comment is required to send a guide back."),
+                  "error")
+            return redirect(url_for(".detail", slug=slug))
+        abort(403)
+    db.session.commit()
+    flash(_("Done: %(move)s.", move=done.label), "success")
+    return redirect(url_for(".detail", slug=slug))
+
+
+@bp.route("/<slug>/history")
+def history(slug: str) -> ResponseReturnValue:
+    material = _get_visible(slug)
+    if not services.may_manage(material, current_user):
+        abort(403)
+    return render_template("materials/history.html", material=material,
+                           revisions=revisions.history(material), restore_form=EmptyForm(),
+                           can_edit=workflow.can_edit(material, current_user))
+
+
+@bp.route("/<slug>/history/diff")
+def diff(slug: str) -> ResponseReturnValue:
+    material = _get_visible(slug)
+    if not services.may_manage(material, current_user):
+        abort(403)
+    try:
+        a, b = int(request.args.get("a", "")), int(request.args.get("b", ""))
+    except ValueError:
+        abort(400)
+    old, new = revisions.get(material, a), revisions.get(material, b)
+    if old is None or new is None:
+        abort(404)
+    fields = (*Material.revision_fields, "topics")
+    return render_template("materials/diff.html", material=material, old=old, new=new,
+                           diffs=revisions.diff(old.data, new.data, fields),
+                           labels=Material.revision_labels)
+
+
+@bp.route("/<slug>/history/<int:number>/restore", methods=["POST"])
+def restore(slug: str, number: int) -> ResponseReturnValue:
+    if not current_user.is_authenticated:
+        abort(403)
+    material = _get_editable(slug)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    revision = revisions.get(material, number)
+    if revision is None:
+        abort(404)
+    revisions.restore(material, revision, current_user.id)
+    db.session.commit()
+    flash(_("Revision %(n)s is restored.", n=number), "success")
+    return redirect(url_for(".history", slug=material.slug))
+
+
+@bp.route("/<slug>/attachments", methods=["POST"])
+def add_attachment(slug: str) -> ResponseReturnValue:
+    if not current_user.is_authenticated:
+        abort(403)
+    material = _get_editable(slug)
+    form = AttachmentForm()
+    if form.validate_on_submit():
+        try:
+            attachments.save_upload(form.file.data, "material", material.id, current_user.id)
+        except attachments.AttachmentError as exc:
+            db.session.rollback()
+            form.file.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("The file is attached."), "success")
+            return redirect(url_for(".edit", slug=slug, _anchor="attachments"))
+    return render_template("materials/edit.html", form=MaterialForm(obj=material),
+                           material=material, attachment_form=form,
+                           attachments=attachments.for_item("material", material.id),
+                           delete_form=EmptyForm()), 422
+
+
+@bp.route("/<slug>/attachments/<int:attachment_id>/delete", methods=["POST"])
+def delete_attachment(slug: str, attachment_id: int) -> ResponseReturnValue:
+    if not current_user.is_authenticated:
+        abort(403)
+    material = _get_editable(slug)
+    attachment = db.session.get(attachments.Attachment, attachment_id)
+    if attachment is None or (attachment.item_type, attachment.item_id) != ("material",
+                                                                             material.id):
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    attachments.remove(attachment, current_user.id)
+    db.session.commit()
+    attachments.remove_file(attachment)
+    flash(_("The file is removed."), "success")
+    return redirect(url_for(".edit", slug=slug, _anchor="attachments"))
+
+
+@bp.route("/feed.atom")
+def feed() -> ResponseReturnValue:
+    # The feed is public: it lists what an anonymous visitor may read, whoever fetches it.
+    language = request.args.get("language") if request.args.get("language") in LANGUAGE_NAMES \
+        else None
+    items = db.session.scalars(services.listing(AnonymousUser(), language=language).limit(30)).all()
+    updated = max((m.updated_at for m in items), default=datetime(2026, 1, 1, tzinfo=UTC))
+    xml = render_template("materials/feed.xml", items=items, updated=updated)
+    return Response(xml, mimetype="application/atom+xml")
+
