@@ -10,9 +10,10 @@ from typing import Any
 from flask import Flask
 
 
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+def create_app(test_config: Mapping[str, Any] | None = None,
+               instance_path: str | None = None) -> Flask:
     """Create and configure an instance of the portal."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.config.from_object("portal.config.DefaultConfig")
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)  # instance/config.py, untracked
