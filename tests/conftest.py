@@ -29,6 +29,22 @@ PASSWORD = "Lantern-river-42"
 POSTGRES_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations() -> None:
+    """Compile the .po catalogues, so a bare ``pytest`` sees the same pages as ``make run``."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parents[1] / "portal" / "translations"
+    for po in root.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as fh:
+                catalog = read_po(fh)
+            with mo.open("wb") as fh:
+                write_mo(fh, catalog)
+
+
 def database_url(tmp_path: Path) -> str:
     return POSTGRES_URL or f"sqlite:///{tmp_path / 'portal.sqlite'}"
 
@@ -44,6 +60,17 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+class EnglishClient(FlaskClient):
+    """A browser that prefers English, so assertions can read the English UI strings.
+
+    Tests about languages pass their own Accept-Language header, which wins.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
+
+
 def make_app(tmp_path: Path, **overrides: Any) -> Flask:
     config = {
         "TESTING": True,
@@ -54,19 +81,32 @@ def make_app(tmp_path: Path, **overrides: Any) -> Flask:
         "MATERIALS_PER_PAGE": 5,
     }
     config.update(overrides)
-    return create_app(config, instance_path=str(tmp_path / "instance"))
+    if POSTGRES_URL and config["DATABASE_URL"] == POSTGRES_URL:
+        reset_postgres(POSTGRES_URL)
+    app = create_app(config, instance_path=str(tmp_path / "instance"))
+    app.test_client_class = EnglishClient
+    _apps.append(app)
+    return app
+
+
+_apps: list[Flask] = []
+
+
+@pytest.fixture(autouse=True)
+def _dispose_engines() -> Iterator[None]:
+    """Close every connection the test's apps opened (PostgreSQL warns about leaked ones)."""
+    yield
+    while _apps:
+        app = _apps.pop()
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture
 def empty_app(tmp_path: Path) -> Iterator[Flask]:
     """An app whose database has no tables yet."""
-    if POSTGRES_URL:
-        reset_postgres(POSTGRES_URL)
-    app = make_app(tmp_path)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    yield make_app(tmp_path)
 
 
 @pytest.fixture
@@ -89,7 +129,8 @@ def runner(app: Flask) -> Any:
 
 
 def make_user(role: str = "citizen", email: str | None = None, **kwargs: Any) -> User:
-    """Create and commit a user; call inside an app context."""
+    """Create and commit a user (preferring English, like the test client); in an app context."""
+    kwargs.setdefault("language", "en")
     user = accounts.create_user(email or f"{role}@example.uz", kwargs.pop("name", role.title()),
                                 kwargs.pop("password", PASSWORD), roles={role}, **kwargs)
     db.session.commit()

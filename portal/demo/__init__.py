@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 import tomllib
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -27,6 +28,8 @@ from portal.materials import services as materials
 from portal.materials.models import Material
 
 demo_cli = AppGroup("demo", help="Demo content.")
+
+DEMO_NAMESPACE = uuid.UUID("6f1f4a52-6c1e-4d1b-9a39-3c2f0f1d9b10")
 
 DEMO_USERS = (
     (Role.citizen, "citizen@demo.huquq.uz", "Dilnoza Karimova", "uz", None),
@@ -93,7 +96,8 @@ def load_guides(editor: User) -> int:
     for group, versions in read_guides().items():
         translation_group = None
         for guide in versions:
-            key = f"demo:{group}:{guide.language}"
+            # A stable form key per file: what marks a guide as loaded already.
+            key = str(uuid.uuid5(DEMO_NAMESPACE, f"{group}.{guide.language}"))
             existing = formkeys.already_created(Material, key)
             if existing is not None:
                 translation_group = existing.translation_group

@@ -1,0 +1,105 @@
+"""Sweeps over every route: GET never writes, every form is CSRF-protected."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from sqlalchemy import event
+
+from portal.content import attachments
+from portal.extensions import db
+from tests.conftest import PASSWORD, csrf_token, make_app, make_material, make_user
+
+WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.I)
+
+
+def _fill(app: Flask, rule, values: dict[str, object]) -> str | None:
+    args = {}
+    for name in rule.arguments:
+        if name not in values:
+            return None
+        args[name] = values[name]
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **args)
+
+
+def test_no_get_request_writes_to_the_database(app, client, auth) -> None:
+    with app.app_context():
+        make_user("admin", "admin@example.uz")
+        guide = make_material("Swept guide", state="published")
+        draft = make_material("Swept draft", state="draft")
+        with app.test_request_context():
+            pdf = attachments.Attachment(item_type="material", item_id=guide.id,
+                                         original_name="a.pdf", stored_name="x.pdf",
+                                         content_type="application/pdf", size=5)
+            db.session.add(pdf)
+            db.session.commit()
+        values = {"slug": guide.slug, "attachment_id": pdf.id, "name": "a.pdf", "user_id": 1,
+                  "number": 1, "filename": "css/portal.css"}
+        draft_slug = draft.slug
+    auth.login("admin@example.uz", PASSWORD)
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    urls = set()
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods:
+            url = _fill(app, rule, values)
+            assert url is not None, f"no sample value for {rule}"
+            urls.add(url)
+    urls |= {f"/materials/{draft_slug}", "/materials/?topic=family&language=en&page=2",
+             f"/materials/{values['slug']}/history/diff?a=1&b=1", "/admin/audit?action=user"}
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            for url in sorted(urls):
+                response = client.get(url)
+                response.close()
+                assert response.status_code < 500, url
+                writes = [s for s in statements if WRITES.match(s)]
+                assert writes == [], f"GET {url} wrote: {writes}"
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+    assert len(urls) > 20
+
+
+@pytest.fixture
+def csrf_app(tmp_path):
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        db.create_all()
+        make_user("admin", "admin@example.uz")
+        make_user("editor", "editor@example.uz")
+        make_material("Protected guide")
+    return app
+
+
+def test_every_post_route_refuses_a_request_without_csrf_token(csrf_app) -> None:
+    client = csrf_app.test_client()
+    page = client.get("/auth/login").get_data(as_text=True)
+    client.post("/auth/login", data={"email": "admin@example.uz", "password": PASSWORD,
+                                     "csrf_token": csrf_token(page)})
+    assert client.get("/account").status_code == 200
+    with csrf_app.app_context():
+        from portal.materials.models import Material
+
+        slug = db.session.scalar(db.select(Material.slug))
+    values = {"slug": slug, "attachment_id": 1, "user_id": 1, "number": 1}
+
+    checked = 0
+    for rule in csrf_app.url_map.iter_rules():
+        if "POST" not in rule.methods:
+            continue
+        url = _fill(csrf_app, rule, values)
+        response = client.post(url, data={"lang": "en", "move": "archive", "useful": "yes"})
+        assert response.status_code == 400, url
+        checked += 1
+
+    assert checked >= 10
+    assert client.get("/account").status_code == 200  # still logged in: nothing was done
