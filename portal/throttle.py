@@ -13,10 +13,10 @@ from sqlalchemy import String, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import db
+from portal.extensions import Model, db
 
 
-class ThrottleCounter(db.Model):
+class ThrottleCounter(Model):
     __tablename__ = "throttle_counters"
 
     #: What is counted and for whom, e.g. ``login-account:ana@example.uz``.

@@ -39,7 +39,8 @@ def test_environment_overrides_settings(tmp_path: Path, monkeypatch: pytest.Monk
 def test_default_database_is_sqlite_in_the_instance_folder(tmp_path: Path) -> None:
     app = create_app({}, instance_path=str(tmp_path / "inst"))
 
-    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'inst' / 'portal.sqlite'}"
+    expected = f"sqlite:///{tmp_path / 'inst' / 'portal.sqlite'}"
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == expected
 
 
 def test_healthz_checks_the_database(client) -> None:

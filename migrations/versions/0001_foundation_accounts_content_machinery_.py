@@ -1,13 +1,12 @@
 """foundation: accounts, content machinery, guides
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 16:05:11.960366
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0001'

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.permissions import ROLE_LABELS, Role, permissions_for
 from portal.database import UTCDateTime, utcnow
-from portal.extensions import db
+from portal.extensions import Model
 
 
-class Unit(db.Model):
+class Unit(Model):
     """A territorial unit: a district (tuman) or city of a region (viloyat)."""
 
     __tablename__ = "units"
@@ -27,7 +27,7 @@ class Unit(db.Model):
         return f"{self.region} — {self.district}"
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     __tablename__ = "user_roles"
 
     user_id: Mapped[int] = mapped_column(
@@ -35,7 +35,7 @@ class UserRole(db.Model):
     role: Mapped[str] = mapped_column(String(20), primary_key=True)
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)

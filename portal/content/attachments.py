@@ -20,7 +20,7 @@ from werkzeug.datastructures import FileStorage
 
 from portal.content import audit
 from portal.database import UTCDateTime, utcnow
-from portal.extensions import db
+from portal.extensions import Model, db
 
 #: The start of each accepted file type, and the content type it is served with.
 SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
@@ -34,7 +34,7 @@ class AttachmentError(ValueError):
     """An upload that is refused; the message is shown to the user next to the field."""
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     __tablename__ = "attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.content import audit
 from portal.database import UTCDateTime, utcnow
-from portal.extensions import db
+from portal.extensions import Model, db
 
 
-class Revision(db.Model):
+class Revision(Model):
     __tablename__ = "revisions"
     __table_args__ = (UniqueConstraint("item_type", "item_id", "number"),)
 

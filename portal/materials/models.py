@@ -14,7 +14,7 @@ from portal.content.formkeys import FormKeyed
 from portal.content.revisions import Revisioned
 from portal.content.topics import Topic
 from portal.content.workflow import Publishable
-from portal.extensions import db
+from portal.extensions import Model, db
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -40,7 +40,7 @@ material_topics = Table(
 )
 
 
-class Material(Publishable, Revisioned, FormKeyed, db.Model):
+class Material(Publishable, Revisioned, FormKeyed, Model):
     __tablename__ = "materials"
 
     permission_prefix = "material"

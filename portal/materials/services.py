@@ -102,7 +102,7 @@ def visible_clause(user: Any) -> Any:
 
 
 def listing(user: Any, *, topic: str | None = None, language: str | None = None,
-            audience: str | None = None) -> Select[tuple[Material]]:
+            audience: str | None = None) -> Select[Material]:
     query = select(Material).where(visible_clause(user))
     if topic:
         query = query.where(Material.topics.any(Topic.slug == topic))
@@ -113,7 +113,7 @@ def listing(user: Any, *, topic: str | None = None, language: str | None = None,
     return query.order_by(Material.published_at.desc(), Material.id.desc())
 
 
-def manage_listing(state: str | None = None, q: str = "") -> Select[tuple[Material]]:
+def manage_listing(state: str | None = None, q: str = "") -> Select[Material]:
     query = select(Material)
     if state in {s.value for s in State}:
         query = query.where(Material.state == state)
