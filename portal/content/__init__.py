@@ -1,4 +1,4 @@
-"""The content machinery every content type uses: workflow, revisions, audit, topics, attachments."""
+"""The content machinery of every content type: workflow, revisions, audit, topics, attachments."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -80,12 +81,14 @@ def sniff(head: bytes) -> tuple[str, str] | None:
 def save_upload(upload: FileStorage, item_type: str, item_id: int,
                 actor_id: int | None) -> Attachment:
     """Check and store *upload*; adds the row to the session (the caller commits)."""
-    data = upload.read(current_app.config["UPLOAD_MAX_BYTES"] + 1)
+    limit = current_app.config["UPLOAD_MAX_BYTES"]
+    data = upload.read(limit + 1)
     if not data:
         raise AttachmentError(_l("The file is empty."))
-    if len(data) > current_app.config["UPLOAD_MAX_BYTES"]:
+    if len(data) > limit:
+        # Not floor division: a limit below 1 MB must not read "larger than 0 MB".
         raise AttachmentError(_l("The file is larger than %(mb)s MB.",
-                                 mb=current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024)))
+                                 mb=format_decimal(round(limit / (1024 * 1024), 2))))
     kind = sniff(data[:16])
     if kind is None:
         raise AttachmentError(_l("Only PDF, JPG and PNG files can be attached."))

@@ -34,7 +34,7 @@ def _slug(text: str) -> str:
 _md = (
     MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     .enable("table")
-    .use(anchors_plugin, min_level=2, max_level=3, slug_func=_slug)
+    .use(anchors_plugin, min_level=1, max_level=3, slug_func=_slug)
 )
 
 _ALLOWED_TAGS = {
@@ -53,6 +53,10 @@ def render(text: str) -> Rendered:
     tokens = _md.parse(text or "")
     toc = []
     for i, token in enumerate(tokens):
+        # "#" in the body becomes h2: the page title is the only h1. Done on the tokens, because
+        # nh3 drops an <h1> tag (keeping its bare text) before any later rewrite could see it.
+        if token.type in ("heading_open", "heading_close") and token.tag == "h1":
+            token.tag = "h2"
         if token.type == "heading_open" and token.attrGet("id"):
             inline = tokens[i + 1]
             toc.append(Heading(int(token.tag[1]), str(token.attrGet("id")), inline.content))
@@ -62,8 +66,6 @@ def render(text: str) -> Rendered:
         url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer",
         filter_style_properties={"text-align"},
     )
-    # Headings headed "#" in the body become h1 in the HTML; the page title is the only h1.
-    clean = re.sub(r"<(/?)h1>", r"<\1h2>", clean)
     return Rendered(Markup(clean), toc)  # noqa: S704 - cleaned by nh3 above
 
 

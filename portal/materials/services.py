@@ -62,9 +62,9 @@ def create_material(data: MaterialInput, actor_id: int | None, *, form_key: str 
 def update_material(material: Material, data: MaterialInput, actor_id: int | None,
                     comment: str = "") -> revisions.Revision | None:
     """Save new text; a save that changes nothing keeps no revision."""
-    before = material.revision_snapshot()
+    before, expired_before = material.revision_snapshot(), material.expires_at
     _apply(material, data)
-    if material.revision_snapshot() == before and material.expires_at == data.expires_at:
+    if material.revision_snapshot() == before and material.expires_at == expired_before:
         db.session.flush()
         return None
     audit.log("material.edit", "material", material.id, actor_id, label=material.title,

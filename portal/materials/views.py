@@ -51,6 +51,16 @@ def _get_editable(slug: str) -> Material:
     return material
 
 
+def _fill_from(form: MaterialForm, material: Material) -> None:
+    """Set the fields that do not map one to one onto the guide's columns."""
+    form.topics.data = [t.slug for t in material.topics]
+    form.audience.data = material.audience.value
+    form.expires_on.data = None
+    if material.expires_at:
+        zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+        form.expires_on.data = material.expires_at.astimezone(zone).date()
+
+
 @bp.route("/")
 def index() -> ResponseReturnValue:
     args = request.args
@@ -85,12 +95,14 @@ def create() -> ResponseReturnValue:
         original = None
     form = MaterialForm()
     if request.method == "GET":
+        if original is not None:
+            # A translation starts from the original's text, but with its own key, language
+            # and expiry (the original's key would only lead back to the original).
+            form = MaterialForm(obj=original)
+            _fill_from(form, original)
+            form.expires_on.data = None
         form.form_key.data = formkeys.new_key()
         form.language.data = request.args.get("lang") or current_language()
-        if original is not None:
-            form.process(obj=original, form_key=form.form_key.data, language=form.language.data,
-                         topics=[t.slug for t in original.topics],
-                         audience=original.audience.value, expires_on=None)
     if form.validate_on_submit():
         # A double click or a retry carries the same key: show what the first one made.
         earlier = formkeys.already_created(Material, form.form_key.data)
@@ -168,11 +180,7 @@ def edit(slug: str) -> ResponseReturnValue:
     material = _get_editable(slug)
     form = MaterialForm(obj=material)
     if request.method == "GET":
-        form.topics.data = [t.slug for t in material.topics]
-        form.audience.data = material.audience.value
-        if material.expires_at:
-            zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-            form.expires_on.data = material.expires_at.astimezone(zone).date()
+        _fill_from(form, material)
     if form.validate_on_submit():
         changed = services.update_material(material, form.to_input(), current_user.id,
                                            comment=form.comment.data or "")
@@ -266,7 +274,10 @@ def add_attachment(slug: str) -> ResponseReturnValue:
             db.session.commit()
             flash(_("The file is attached."), "success")
             return redirect(url_for(".edit", slug=slug, _anchor="attachments"))
-    return render_template("materials/edit.html", form=MaterialForm(obj=material),
+    # The guide's own form shows the saved guide, not this request's (file-only) form data.
+    text_form = MaterialForm(formdata=None, obj=material)
+    _fill_from(text_form, material)
+    return render_template("materials/edit.html", form=text_form,
                            material=material, attachment_form=form,
                            attachments=attachments.for_item("material", material.id),
                            delete_form=EmptyForm()), 422
