@@ -9,6 +9,7 @@ from sqlalchemy import text
 from portal.content import registry
 from portal.content.topics import all_topics
 from portal.extensions import db
+from portal.i18n import current_language
 
 bp = Blueprint("main", __name__)
 
@@ -17,7 +18,8 @@ bp = Blueprint("main", __name__)
 def index() -> ResponseReturnValue:
     from portal.materials.services import latest_for
 
-    return render_template("index.html", guides=latest_for(limit=6), topics=all_topics())
+    guides = latest_for(limit=6, prefer_language=current_language())
+    return render_template("index.html", guides=guides, topics=all_topics())
 
 
 @bp.route("/healthz")

@@ -58,8 +58,10 @@ def render(text: str) -> Rendered:
         if token.type in ("heading_open", "heading_close") and token.tag == "h1":
             token.tag = "h2"
         if token.type == "heading_open" and token.attrGet("id"):
-            inline = tokens[i + 1]
-            toc.append(Heading(int(token.tag[1]), str(token.attrGet("id")), inline.content))
+            # The heading's words without Markdown marks: "**Rights**" lists as "Rights".
+            words = "".join(child.content for child in tokens[i + 1].children or []
+                            if child.type in ("text", "code_inline"))
+            toc.append(Heading(int(token.tag[1]), str(token.attrGet("id")), words))
     html = _md.renderer.render(tokens, _md.options, {})
     clean = nh3.clean(
         html, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, func, select
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 from portal.content import audit
 from portal.database import UTCDateTime, utcnow
@@ -58,6 +59,8 @@ class Revisioned:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(UTC)  # one spelling per instant, whatever zone it came in
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
@@ -65,16 +68,16 @@ def _plain(value: Any) -> Any:
 
 def _column_value(item: Any, name: str, value: Any) -> Any:
     """Turn a JSON value back into what the column holds (dates come back from strings)."""
-    from datetime import date
-
     column = type(item).__table__.columns.get(name)
     if value is None or column is None:
         return value
-    python_type = column.type.python_type
-    if python_type is date:
-        return date.fromisoformat(value)
-    if python_type is datetime:
+    column_type = column.type
+    if isinstance(column_type, TypeDecorator):
+        column_type = column_type.impl_instance  # UTCDateTime and friends: ask the real type
+    if isinstance(column_type, DateTime):
         return datetime.fromisoformat(value)
+    if isinstance(column_type, Date):
+        return date.fromisoformat(value)
     return value
 
 

@@ -46,12 +46,12 @@ class Material(Publishable, Revisioned, FormKeyed, Model):
     permission_prefix = "material"
     audit_type = "material"
     revision_fields = ("title", "summary", "body", "audience", "language", "legal_references",
-                       "reviewed_on")
+                       "reviewed_on", "expires_at")
     revision_labels = {
         "title": _l("Title"), "summary": _l("Summary"), "body": _l("Text"),
         "audience": _l("Audience"), "language": _l("Language"),
         "legal_references": _l("Legal references"), "reviewed_on": _l("Legally reviewed on"),
-        "topics": _l("Topics"),
+        "expires_at": _l("Expires on"), "topics": _l("Topics"),
     }
 
     id: Mapped[int] = mapped_column(primary_key=True)

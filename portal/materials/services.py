@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import Select, and_, case, select, update
 
 from portal.content import audit, revisions
 from portal.content.slugs import unique_slug
@@ -62,9 +62,9 @@ def create_material(data: MaterialInput, actor_id: int | None, *, form_key: str 
 def update_material(material: Material, data: MaterialInput, actor_id: int | None,
                     comment: str = "") -> revisions.Revision | None:
     """Save new text; a save that changes nothing keeps no revision."""
-    before, expired_before = material.revision_snapshot(), material.expires_at
+    before = material.revision_snapshot()
     _apply(material, data)
-    if material.revision_snapshot() == before and material.expires_at == expired_before:
+    if material.revision_snapshot() == before:
         db.session.flush()
         return None
     audit.log("material.edit", "material", material.id, actor_id, label=material.title,
@@ -102,15 +102,21 @@ def visible_clause(user: Any) -> Any:
 
 
 def listing(user: Any, *, topic: str | None = None, language: str | None = None,
-            audience: str | None = None) -> Select[Material]:
+            audience: str | None = None, prefer_language: str | None = None
+            ) -> Select[Material]:
+    """Live guides the user may read, newest first; *prefer_language* ones ahead of the rest."""
     query = select(Material).where(visible_clause(user))
     if topic:
         query = query.where(Material.topics.any(Topic.slug == topic))
     if language:
         query = query.where(Material.language == language)
     if audience in {a.value for a in Audience}:
-        query = query.where(Material.audience == audience)
-    return query.order_by(Material.published_at.desc(), Material.id.desc())
+        # "For citizens" includes what is written for everyone; so does "for inspectors".
+        query = query.where(Material.audience.in_({audience, Audience.everyone.value}))
+    order: list[Any] = [Material.published_at.desc(), Material.id.desc()]
+    if prefer_language:
+        order.insert(0, case((Material.language == prefer_language, 0), else_=1))
+    return query.order_by(*order)
 
 
 def manage_listing(state: str | None = None, q: str = "") -> Select[Material]:
@@ -122,10 +128,12 @@ def manage_listing(state: str | None = None, q: str = "") -> Select[Material]:
     return query.order_by(Material.updated_at.desc(), Material.id.desc())
 
 
-def latest_for(limit: int = 6, user: Any = None) -> list[Material]:
+def latest_for(limit: int = 6, user: Any = None, prefer_language: str | None = None
+               ) -> list[Material]:
     from flask_login import current_user
 
-    return list(db.session.scalars(listing(user or current_user).limit(limit)))
+    query = listing(user or current_user, prefer_language=prefer_language)
+    return list(db.session.scalars(query.limit(limit)))
 
 
 def translations(material: Material, user: Any) -> list[Material]:
@@ -150,6 +158,13 @@ def related(material: Material, user: Any, limit: int = 4) -> list[Material]:
     return list(db.session.scalars(query))
 
 
+def translation_in(material: Material, language: str) -> Material | None:
+    """The guide's version in *language*, whatever its state."""
+    return db.session.scalar(select(Material).where(
+        Material.translation_group == material.translation_group,
+        Material.language == language))
+
+
 def by_slug(slug: str) -> Material | None:
     return db.session.scalar(select(Material).where(Material.slug == slug))
 
@@ -164,5 +179,5 @@ def record_vote(material: Material, useful: bool) -> None:
 def public_urls() -> list[tuple[str, datetime]]:
     """Slugs and change times of guides that anonymous visitors may read (for the sitemap)."""
     rows = db.session.execute(select(Material.slug, Material.updated_at).where(
-        Material.live_clause(), or_(Material.audience != Audience.inspectors)))
+        Material.live_clause(), Material.audience != Audience.inspectors))
     return [(slug, updated) for slug, updated in rows]

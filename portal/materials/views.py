@@ -67,7 +67,8 @@ def index() -> ResponseReturnValue:
     topic = args.get("topic") or None
     language = args.get("language") if args.get("language") in LANGUAGE_NAMES else None
     audience = args.get("audience") if args.get("audience") in Audience.__members__ else None
-    query = services.listing(current_user, topic=topic, language=language, audience=audience)
+    query = services.listing(current_user, topic=topic, language=language, audience=audience,
+                             prefer_language=current_language())
     page = db.paginate(query, per_page=current_app.config["MATERIALS_PER_PAGE"],
                        error_out=False)
     return render_template("materials/index.html", page=page, topics=all_topics(),
@@ -100,7 +101,8 @@ def create() -> ResponseReturnValue:
             # and expiry (the original's key would only lead back to the original).
             form = MaterialForm(obj=original)
             _fill_from(form, original)
-            form.expires_on.data = None
+            # The translation has not been legally reviewed yet, whatever the original says.
+            form.expires_on.data = form.reviewed_on.data = None
         form.form_key.data = formkeys.new_key()
         form.language.data = request.args.get("lang") or current_language()
     if form.validate_on_submit():
@@ -108,6 +110,10 @@ def create() -> ResponseReturnValue:
         earlier = formkeys.already_created(Material, form.form_key.data)
         if earlier is not None:
             return redirect(url_for(".edit", slug=earlier.slug))
+        if original is not None and services.translation_in(original, form.language.data):
+            form.language.errors.append(_("This guide already has a version in this language."))
+            return render_template("materials/edit.html", form=form, material=None,
+                                   original=original), 422
         try:
             material = services.create_material(
                 form.to_input(), current_user.id, form_key=form.form_key.data or None,

@@ -193,3 +193,11 @@ def test_rendering_nothing_gives_nothing() -> None:
 
     assert str(rendered.html) == ""
     assert rendered.toc == []
+
+
+def test_the_table_of_contents_shows_heading_words_without_markdown_marks() -> None:
+    from portal.content.markdown import render
+
+    toc = render("## Your **rights** at `home`\n\nText.\n\n## Next\n").toc
+
+    assert [h.text for h in toc] == ["Your rights at home", "Next"]

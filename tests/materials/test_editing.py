@@ -525,3 +525,46 @@ def test_a_guide_written_without_translation_of_starts_its_own_group(app, client
 
     first, second = guide(app, "rights-of-tenants"), guide(app, "prava-arendatorov")
     assert first.translation_group != second.translation_group
+
+
+def test_restoring_a_revision_brings_its_expiry_date_back(app, client, as_role) -> None:
+    as_role("editor")
+    client.post("/materials/new", data=GUIDE)
+    expiry = (utcnow() + timedelta(days=30)).date()
+    edit(client, "rights-of-tenants", expires_on=expiry.isoformat())
+    assert revision_numbers(app, "rights-of-tenants") == [1, 2]
+
+    client.post("/materials/rights-of-tenants/history/1/restore")
+
+    assert guide(app, "rights-of-tenants").expires_at is None
+    client.post("/materials/rights-of-tenants/history/2/restore")
+    restored = guide(app, "rights-of-tenants").expires_at
+    assert restored is not None and restored > utcnow() + timedelta(days=28)
+
+
+def test_a_translation_starts_without_the_originals_legal_review_date(app, client,
+                                                                      as_role) -> None:
+    as_role("editor")
+    client.post("/materials/new", data={**GUIDE, "reviewed_on": "2026-03-01"})
+
+    page = client.get("/materials/new?translation_of=rights-of-tenants&lang=uz").get_data(
+        as_text=True)
+
+    fields = form_on(page, "/materials/new?translation_of=rights-of-tenants")
+    assert fields["reviewed_on"] == [""]
+    assert fields["title"] == [GUIDE["title"]]
+
+
+def test_a_second_version_in_the_same_language_is_refused(app, client, as_role) -> None:
+    as_role("editor")
+    client.post("/materials/new", data=GUIDE)
+    action = "/materials/new?translation_of=rights-of-tenants"
+    client.post(action, data={**GUIDE, "title": "Ijarachilar huquqlari", "language": "uz",
+                              "form_key": "first-uz"})
+
+    response = client.post(action, data={**GUIDE, "title": "Ijarachilar huquqlari 2",
+                                         "language": "uz", "form_key": "second-uz"})
+
+    assert response.status_code == 422
+    assert "already has a version in this language" in response.get_data(as_text=True)
+    assert count(app, Material) == 2

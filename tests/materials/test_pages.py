@@ -98,14 +98,34 @@ def test_the_list_filters_by_language(app, client) -> None:
     assert listed_titles(page) == ["По-русски"]
 
 
-def test_the_list_filters_by_audience(app, client) -> None:
+def test_the_audience_filter_includes_guides_written_for_everyone(app, client, as_role) -> None:
     with app.app_context():
         make_material("For citizens", audience="citizens")
         make_material("For everyone", audience="everyone")
+        make_material("For inspectors", audience="inspectors")
+    as_role("inspector")
 
-    page = client.get("/materials/?audience=citizens").get_data(as_text=True)
+    citizens = client.get("/materials/?audience=citizens").get_data(as_text=True)
+    inspectors = client.get("/materials/?audience=inspectors").get_data(as_text=True)
+    everyone = client.get("/materials/?audience=everyone").get_data(as_text=True)
 
-    assert listed_titles(page) == ["For citizens"]
+    assert sorted(listed_titles(citizens)) == ["For citizens", "For everyone"]
+    assert sorted(listed_titles(inspectors)) == ["For everyone", "For inspectors"]
+    assert listed_titles(everyone) == ["For everyone"]
+
+
+def test_guides_in_the_page_language_come_first(app, client) -> None:
+    with app.app_context():
+        make_material("Oʻzbekcha qoʻllanma", language="uz")
+        make_material("Русское руководство", language="ru")
+        make_material("English guide", language="en")  # newest
+
+    russian = client.get("/materials/", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    english = client.get("/materials/").get_data(as_text=True)
+
+    assert listed_titles(russian)[0] == "Русское руководство"
+    assert listed_titles(english)[0] == "English guide"
+    assert len(listed_titles(russian)) == 3
 
 
 def test_unknown_filter_values_are_ignored(app, client) -> None:
