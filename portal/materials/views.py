@@ -45,6 +45,7 @@ def _get_visible(slug: str) -> Material:
 
 
 def _get_editable(slug: str) -> Material:
+    """The guide if the user may change it now: 404 when they may not see it, else 403."""
     material = _get_visible(slug)
     if not workflow.can_edit(material, current_user):
         abort(403)
@@ -112,21 +113,21 @@ def create() -> ResponseReturnValue:
             return redirect(url_for(".edit", slug=earlier.slug))
         if original is not None and services.translation_in(original, form.language.data):
             form.language.errors.append(_("This guide already has a version in this language."))
-            return render_template("materials/edit.html", form=form, material=None,
-                                   original=original), 422
-        try:
-            material = services.create_material(
-                form.to_input(), current_user.id, form_key=form.form_key.data or None,
-                translation_group=original.translation_group if original else None)
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            earlier = formkeys.already_created(Material, form.form_key.data)
-            if earlier is None:
-                raise
-            return redirect(url_for(".edit", slug=earlier.slug))
-        flash(_("Draft saved."), "success")
-        return redirect(url_for(".edit", slug=material.slug))
+        else:
+            try:
+                material = services.create_material(
+                    form.to_input(), current_user.id, form_key=form.form_key.data or None,
+                    translation_group=original.translation_group if original else None)
+                db.session.commit()
+            except IntegrityError:
+                # The same key committed by a parallel request in the meantime.
+                db.session.rollback()
+                earlier = formkeys.already_created(Material, form.form_key.data)
+                if earlier is None:
+                    raise
+                return redirect(url_for(".edit", slug=earlier.slug))
+            flash(_("Draft saved."), "success")
+            return redirect(url_for(".edit", slug=material.slug))
     return render_template("materials/edit.html", form=form, material=None,
                            original=original), 422 if form.errors else 200
 
@@ -193,16 +194,19 @@ def edit(slug: str) -> ResponseReturnValue:
         db.session.commit()
         flash(_("Saved.") if changed else _("Nothing changed."), "success")
         return redirect(url_for(".edit", slug=material.slug))
+    return _edit_page(material, form, AttachmentForm(), 422 if form.errors else 200)
+
+
+def _edit_page(material: Material, form: MaterialForm, attachment_form: AttachmentForm,
+               status: int) -> ResponseReturnValue:
     return render_template("materials/edit.html", form=form, material=material,
-                           attachment_form=AttachmentForm(),
+                           attachment_form=attachment_form,
                            attachments=attachments.for_item("material", material.id),
-                           delete_form=EmptyForm()), 422 if form.errors else 200
+                           delete_form=EmptyForm()), status
 
 
 @bp.route("/<slug>/workflow", methods=["POST"])
 def move(slug: str) -> ResponseReturnValue:
-    if not current_user.is_authenticated:
-        abort(403)
     material = _get_visible(slug)
     form = WorkflowForm()
     if not form.validate_on_submit():
@@ -250,8 +254,6 @@ def diff(slug: str) -> ResponseReturnValue:
 
 @bp.route("/<slug>/history/<int:number>/restore", methods=["POST"])
 def restore(slug: str, number: int) -> ResponseReturnValue:
-    if not current_user.is_authenticated:
-        abort(403)
     material = _get_editable(slug)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -266,8 +268,6 @@ def restore(slug: str, number: int) -> ResponseReturnValue:
 
 @bp.route("/<slug>/attachments", methods=["POST"])
 def add_attachment(slug: str) -> ResponseReturnValue:
-    if not current_user.is_authenticated:
-        abort(403)
     material = _get_editable(slug)
     form = AttachmentForm()
     if form.validate_on_submit():
@@ -283,16 +283,11 @@ def add_attachment(slug: str) -> ResponseReturnValue:
     # The guide's own form shows the saved guide, not this request's (file-only) form data.
     text_form = MaterialForm(formdata=None, obj=material)
     _fill_from(text_form, material)
-    return render_template("materials/edit.html", form=text_form,
-                           material=material, attachment_form=form,
-                           attachments=attachments.for_item("material", material.id),
-                           delete_form=EmptyForm()), 422
+    return _edit_page(material, text_form, form, 422)
 
 
 @bp.route("/<slug>/attachments/<int:attachment_id>/delete", methods=["POST"])
 def delete_attachment(slug: str, attachment_id: int) -> ResponseReturnValue:
-    if not current_user.is_authenticated:
-        abort(403)
     material = _get_editable(slug)
     attachment = db.session.get(attachments.Attachment, attachment_id)
     if attachment is None or (attachment.item_type, attachment.item_id) != ("material",
