@@ -32,6 +32,8 @@ class DefaultConfig:
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
     LOGIN_WINDOW_SECONDS = 15 * 60
+    #: New accounts one client address may create in an hour.
+    REGISTRATIONS_PER_ADDRESS_PER_HOUR = 10
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import time
 
-from sqlalchemy import String, delete, func, select
+from sqlalchemy import String, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -30,18 +30,32 @@ def _window(seconds: int, now: float | None = None) -> int:
     return int((now if now is not None else time.time()) // seconds)
 
 
-def hit(key: str, seconds: int) -> None:
-    """Count one event for *key* in the current window (the caller commits)."""
+def hit(key: str, seconds: int) -> int:
+    """Count one event for *key* in the current window; returns the count including it.
+
+    The increment and the read are one statement, so parallel requests each see their own
+    number (the caller commits, before doing the work the limit protects).
+    """
     window = _window(seconds)
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(ThrottleCounter).values(key=key[:200], window=window, count=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["key", "window"], set_={"count": ThrottleCounter.count + 1})
-    db.session.execute(stmt)
-    # Older windows of this key no longer matter.
+    upsert = insert(ThrottleCounter).values(key=key[:200], window=window, count=1)
+    stmt = upsert.on_conflict_do_update(
+        index_elements=["key", "window"], set_={"count": ThrottleCounter.count + 1},
+    ).returning(ThrottleCounter.count)
+    count = int(db.session.execute(stmt).scalar_one())
+    # Windows that have ended no longer matter: drop them for every key of this kind.
+    kind = key.split(":", 1)[0] + ":"
     db.session.execute(delete(ThrottleCounter).where(
-        ThrottleCounter.key == key[:200], ThrottleCounter.window < window))
+        ThrottleCounter.key.startswith(kind), ThrottleCounter.window < window))
+    return count
+
+
+def undo(key: str, seconds: int) -> None:
+    """Take back one event counted by :func:`hit` (it turned out not to count)."""
+    db.session.execute(update(ThrottleCounter).where(
+        ThrottleCounter.key == key[:200], ThrottleCounter.window == _window(seconds),
+        ThrottleCounter.count > 0).values(count=ThrottleCounter.count - 1))
 
 
 def count(key: str, seconds: int) -> int:

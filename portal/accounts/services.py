@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 
 from flask import current_app
@@ -55,32 +57,62 @@ class LoginResult:
     throttled_for: int = 0
 
 
-def _throttle_keys(email: str, address: str) -> tuple[tuple[str, int], tuple[str, int]]:
+def _private_key(kind: str, value: str) -> str:
+    """A throttle key that does not store what was typed (people type passwords into the
+    email box)."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()[:40]
+    return f"{kind}:{digest}"
+
+
+def _login_keys(email: str, address: str) -> list[tuple[str, int]]:
     cfg = current_app.config
-    return ((f"login-account:{normalise_email(email)}", cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
-            (f"login-address:{address}", cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]))
+    return [(_private_key("login-account", normalise_email(email)),
+             cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
+            (_private_key("login-address", address), cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"])]
+
+
+def count_login_attempt(email: str, address: str) -> int:
+    """Count this attempt against the account and the address *before* checking the password.
+
+    Returns 0 when the attempt may go on, else the seconds to wait. The caller commits at
+    once, so parallel attempts all see each other's counts.
+    """
+    window = current_app.config["LOGIN_WINDOW_SECONDS"]
+    over = [throttle.hit(key, window) > limit for key, limit in _login_keys(email, address)]
+    return throttle.retry_after(window) if any(over) else 0
 
 
 def authenticate(email: str, password: str, address: str) -> LoginResult:
-    """Check credentials, counting failures per account and per address in the database."""
+    """Check credentials of an attempt already counted by :func:`count_login_attempt`.
+
+    A failure stays counted; a success clears the account's failures and takes the attempt
+    back from the address, so colleagues behind one office address do not lock each other out.
+    """
     window = current_app.config["LOGIN_WINDOW_SECONDS"]
-    keys = _throttle_keys(email, address)
-    if any(throttle.is_limited(key, limit, window) for key, limit in keys):
-        return LoginResult(throttled_for=throttle.retry_after(window))
     user = find_by_email(email)
     ok = passwords.verify(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
-        for key, _limit in keys:
-            throttle.hit(key, window)
+        # Label only a real account: what was typed may be a password.
         audit.log("user.login_failed", "user", user.id if user else None, None,
-                  label=normalise_email(email)[:100])
+                  label=user.email if user else "")
         return LoginResult()
-    throttle.reset(keys[0][0])
+    (account_key, _), (address_key, _) = _login_keys(email, address)
+    throttle.reset(account_key)
+    throttle.undo(address_key, window)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     user.last_login_at = utcnow()
     audit.log("user.login", "user", user.id, user.id, label=user.email)
     return LoginResult(user=user)
+
+
+def count_registration(address: str) -> int:
+    """Count a registration from *address*; returns seconds to wait when over the limit."""
+    window = 3600
+    over = throttle.hit(_private_key("register-address", address), window) > current_app.config[
+        "REGISTRATIONS_PER_ADDRESS_PER_HOUR"]
+    return throttle.retry_after(window) if over else 0
 
 
 def change_password(user: User, current: str, new: str) -> bool:

@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 
 from portal.accounts import services
 from portal.accounts.forms import LoginForm, PasswordChangeForm, ProfileForm, RegistrationForm
@@ -28,19 +29,21 @@ def login() -> ResponseReturnValue:
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        result = services.authenticate(form.email.data, form.password.data,
-                                       request.remote_addr or "unknown")
+        address = request.remote_addr or "unknown"
+        wait = services.count_login_attempt(form.email.data, address)
+        db.session.commit()  # the count must be visible to parallel attempts before we go on
+        if wait:
+            minutes = max(1, round(wait / 60))
+            form.form_errors.append(_(
+                "Too many failed attempts. Wait %(minutes)s minutes and try again.",
+                minutes=minutes))
+            return render_template("auth/login.html", form=form), 429
+        result = services.authenticate(form.email.data, form.password.data, address)
         db.session.commit()
         if result.user is not None:
             _start_session(result.user, remember=form.remember.data)
             flash(_("You are logged in."), "success")
             return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
-        if result.throttled_for:
-            minutes = max(1, round(result.throttled_for / 60))
-            form.form_errors.append(_(
-                "Too many failed attempts. Wait %(minutes)s minutes and try again.",
-                minutes=minutes))
-            return render_template("auth/login.html", form=form), 429
         # One message for an unknown email and a wrong password.
         form.form_errors.append(_("The email or the password is wrong."))
         return render_template("auth/login.html", form=form), 401
@@ -63,12 +66,21 @@ def register() -> ResponseReturnValue:
         return redirect(url_for("account.profile"))
     form = RegistrationForm(language=session.get("lang") or None)
     if form.validate_on_submit():
-        if services.find_by_email(form.email.data) is not None:
-            form.email.errors.append(_("An account with this email already exists."))
-        else:
+        wait = services.count_registration(request.remote_addr or "unknown")
+        db.session.commit()
+        if wait:
+            form.form_errors.append(_("Too many new accounts from your address. Try again in "
+                                      "%(minutes)s minutes.", minutes=max(1, round(wait / 60))))
+            return render_template("auth/register.html", form=form), 429
+        try:
             user = services.create_user(form.email.data, form.name.data, form.password.data,
                                         language=form.language.data)
             db.session.commit()
+        except (services.AccountError, IntegrityError):
+            # Taken already, or taken a moment ago by a parallel click of the same form.
+            db.session.rollback()
+            form.email.errors.append(_("An account with this email already exists."))
+        else:
             _start_session(user)
             flash(_("Welcome! Your account is ready."), "success")
             return redirect(url_for("account.profile"))
@@ -98,7 +110,8 @@ def password() -> ResponseReturnValue:
         if services.change_password(current_user, form.current.data, form.password.data):
             db.session.commit()
             # This device stays logged in under the new session version; every other one ends.
-            login_user(current_user)
+            # (The real object: logging in the current_user proxy makes it point at itself.)
+            login_user(current_user._get_current_object())
             flash(_("Your password is changed. Other devices are logged out."), "success")
             return redirect(url_for(".profile"))
         form.current.errors.append(_("The current password is wrong."))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.accounts.models import User
 from portal.content.audit import AuditEntry
@@ -219,3 +221,107 @@ def test_users_create_refuses_a_duplicate(app, runner) -> None:
 
     assert result.exit_code != 0
     assert "email taken" in result.output
+
+
+def test_parallel_failed_logins_cannot_outrun_the_limit(app) -> None:
+    """Twelve wrong passwords at the same moment: at most five are even checked."""
+    with app.app_context():
+        make_user("citizen", "burst@example.uz")
+    start = threading.Barrier(12)
+    statuses: list[int] = []
+
+    def attempt() -> None:
+        client = app.test_client()
+        start.wait()
+        statuses.append(client.post("/auth/login", data={
+            "email": "burst@example.uz", "password": "Wrong-password-1"}).status_code)
+
+    threads = [threading.Thread(target=attempt) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert len(statuses) == 12
+    assert statuses.count(401) <= 5
+    assert statuses.count(429) >= 7
+
+
+def test_successful_logins_do_not_use_up_the_address_limit(app) -> None:
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 3
+    with app.app_context():
+        for n in range(5):
+            make_user("citizen", f"colleague{n}@example.uz")
+
+    statuses = [app.test_client().post("/auth/login", data={
+        "email": f"colleague{n}@example.uz", "password": PASSWORD}).status_code
+        for n in range(5)]
+
+    assert statuses == [302] * 5
+
+
+def test_what_was_typed_into_the_login_form_is_never_stored(app, auth) -> None:
+    from portal.throttle import ThrottleCounter
+
+    auth.login("My-Secret-Passw0rd!", "whatever-else")
+
+    with app.app_context():
+        keys = db.session.scalars(select(ThrottleCounter.key)).all()
+        entries = db.session.scalars(select(AuditEntry)).all()
+    assert keys and not any("secret" in k.lower() for k in keys)
+    assert entries and all("secret" not in e.object_label.lower() for e in entries)
+
+
+def test_password_change_works_in_a_session_restored_from_remember_me(app, client) -> None:
+    with app.app_context():
+        make_user("citizen", "remember@example.uz")
+    client.post("/auth/login", data={"email": "remember@example.uz", "password": PASSWORD,
+                                     "remember": "y"})
+    client.delete_cookie("session", domain="portal.test")
+    assert client.get("/account").status_code == 200  # back in through the remember cookie
+    new = "Another-river-77"
+
+    response = client.post("/account/password", data={
+        "current": PASSWORD, "password": new, "confirm": new})
+
+    assert response.status_code == 302
+    assert client.get("/account").status_code == 200
+
+
+def test_registrations_from_one_address_are_limited(app, client) -> None:
+    app.config["REGISTRATIONS_PER_ADDRESS_PER_HOUR"] = 2
+    for n in range(2):
+        assert app.test_client().post("/auth/register", data={
+            "name": "N", "email": f"r{n}@example.uz", "password": PASSWORD,
+            "confirm": PASSWORD, "language": "en"}).status_code == 302
+
+    response = register(client, email="third@example.uz")
+
+    assert response.status_code == 429
+    assert "Too many new accounts" in response.get_data(as_text=True)
+    with app.app_context():
+        assert find(app, "third@example.uz") is None
+
+
+def test_a_double_clicked_registration_creates_one_account(app) -> None:
+    start = threading.Barrier(4)
+    statuses: list[int] = []
+
+    def click() -> None:
+        client = app.test_client()
+        start.wait()
+        statuses.append(register(client, email="double@example.uz").status_code)
+
+    threads = [threading.Thread(target=click) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert sorted(statuses) == [302, 422, 422, 422]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id))) == 1
+
+
+def find(app, email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email))
