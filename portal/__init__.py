@@ -33,11 +33,12 @@ def create_app(test_config: Mapping[str, Any] | None = None,
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
 
-    from portal import i18n, security
+    from portal import i18n, security, web
 
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     i18n.init_app(app)
     security.init_app(app)
+    web.init_app(app)
 
     from portal import accounts, content, demo, errors, main, materials
 

@@ -39,6 +39,17 @@ class DefaultConfig:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: Seconds a "keep me logged in" cookie lasts.
+    REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
+    #: Behind HTTPS set both to true (PORTAL_SESSION_COOKIE_SECURE=true): cookies then never
+    #: travel over plain HTTP. Off by default so `make run` on http://127.0.0.1 can log in.
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    #: Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted
+    #: (client address for login limits and the audit log, scheme, host). 0: none.
+    PROXY_FIX_HOPS = 0
+    #: Host names the app answers to (Flask's TRUSTED_HOSTS); None accepts any.
+    TRUSTED_HOSTS: list[str] | None = None
     WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch still posts
 
     MATERIALS_PER_PAGE = 10

@@ -6,6 +6,7 @@ from flask import Flask, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from portal.extensions import db
@@ -18,6 +19,9 @@ MESSAGES = {
     404: (_l("Page not found"), _l("There is no page at this address. It may have been moved, "
                                    "withdrawn or expired.")),
     405: (_l("Not allowed"), _l("This address does not accept this kind of request.")),
+    409: (_l("Changed by someone else"), _l("Someone else changed this at the same moment. "
+                                             "Reload the page to see the current version, "
+                                             "then try again.")),
     413: (_l("File too large"), _l("The file or form you sent is larger than the portal accepts. "
                                     "Send a smaller file.")),
     422: (_l("Check the form"), _l("Some fields need correcting.")),
@@ -39,6 +43,12 @@ def init_app(app: Flask) -> None:
     def csrf_error(error: CSRFError) -> ResponseReturnValue:
         return render_error(400, str(_l("The form had expired. Please go back, reload the page "
                                         "and send it again.")))
+
+    @app.errorhandler(StaleDataError)
+    def stale(error: StaleDataError) -> ResponseReturnValue:
+        # Raised at flush when the row's version moved on since this request read it.
+        db.session.rollback()
+        return render_error(409)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:

@@ -34,7 +34,7 @@ class Structure(HTMLParser):
             self.landmarks.append(tag)
         if tag == "h1":
             self.h1 += 1
-        if tag == "a" and a.get("href") == "#main":
+        if tag == "a" and a.get("href") == "#page-main":
             self.skip_link = True
         if tag == "label":
             if a.get("for"):

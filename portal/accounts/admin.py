@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -17,6 +19,7 @@ from portal.accounts.models import Unit, User, UserRole
 from portal.accounts.permissions import ROLE_LABELS, Role
 from portal.content.audit import AuditEntry
 from portal.extensions import db
+from portal.web import int_arg, paginate
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -38,11 +41,11 @@ def users() -> ResponseReturnValue:
         query = query.where(or_(User.email.ilike(like), User.name.ilike(like)))
     if role in {r.value for r in Role}:
         query = query.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
-    page = db.paginate(query, per_page=current_app.config["ADMIN_PER_PAGE"], error_out=False)
+    page = paginate(query, current_app.config["ADMIN_PER_PAGE"])
     return render_template("admin/users.html", page=page, q=q, role=role, roles=ROLE_LABELS)
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>", methods=["GET", "POST"])
 @permission_required("admin.users")
 def user(user_id: int) -> ResponseReturnValue:
     target = db.get_or_404(User, user_id)
@@ -67,11 +70,17 @@ def user(user_id: int) -> ResponseReturnValue:
         422 if form.errors else 200)
 
 
+AUDIT_FILTERS = ("actor", "action", "object_type", "object_id", "since", "until")
+
+
 def _parse_date(value: str | None) -> date | None:
     try:
-        return date.fromisoformat(value) if value else None
+        parsed = date.fromisoformat(value) if value else None
     except ValueError:
         abort(400)
+    if parsed is not None and not 2000 <= parsed.year <= 2999:
+        abort(400)
+    return parsed
 
 
 @bp.route("/audit")
@@ -89,17 +98,17 @@ def audit_log() -> ResponseReturnValue:
     object_type = args.get("object_type", "").strip()[:40]
     if object_type:
         query = query.where(AuditEntry.object_type == object_type)
-    object_id = args.get("object_id", "").strip()
-    if object_id:
-        if not object_id.isdigit():
-            abort(400)
-        query = query.where(AuditEntry.object_id == int(object_id))
+    object_id = int_arg("object_id")
+    if object_id is not None:
+        query = query.where(AuditEntry.object_id == object_id)
+    # Days as the admin reads them: in their own time zone, like the times on the page.
+    zone = ZoneInfo(str(get_timezone()))
     since, until = _parse_date(args.get("since")), _parse_date(args.get("until"))
     if since:
-        query = query.where(AuditEntry.created_at >= datetime.combine(since, time(), UTC))
+        query = query.where(AuditEntry.created_at >= datetime.combine(since, time(), zone))
     if until:
         query = query.where(
-            AuditEntry.created_at < datetime.combine(until + timedelta(days=1), time(), UTC))
-    page = db.paginate(query, per_page=current_app.config["ADMIN_PER_PAGE"], error_out=False)
-    filters = {k: v for k, v in args.items() if k != "page" and v}
+            AuditEntry.created_at < datetime.combine(until + timedelta(days=1), time(), zone))
+    page = paginate(query, current_app.config["ADMIN_PER_PAGE"])
+    filters = {k: args[k] for k in AUDIT_FILTERS if args.get(k)}
     return render_template("admin/audit.html", page=page, args=args, filters=filters)

@@ -34,6 +34,11 @@ SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
 class AttachmentError(ValueError):
     """An upload that is refused; the message is shown to the user next to the field."""
 
+    def __init__(self, message: object, too_large: bool = False) -> None:
+        super().__init__(message)
+        #: Answered with 413, like a request over the whole-request limit.
+        self.too_large = too_large
+
 
 class Attachment(Model):
     __tablename__ = "attachments"
@@ -88,7 +93,8 @@ def save_upload(upload: FileStorage, item_type: str, item_id: int,
     if len(data) > limit:
         # Not floor division: a limit below 1 MB must not read "larger than 0 MB".
         raise AttachmentError(_l("The file is larger than %(mb)s MB.",
-                                 mb=format_decimal(round(limit / (1024 * 1024), 2))))
+                                 mb=format_decimal(round(limit / (1024 * 1024), 2))),
+                              too_large=True)
     kind = sniff(data[:16])
     if kind is None:
         raise AttachmentError(_l("Only PDF, JPG and PNG files can be attached."))

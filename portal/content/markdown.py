@@ -26,9 +26,11 @@ class Rendered:
 
 
 def _slug(text: str) -> str:
+    """A heading's id. Ids of the page around the text start with "page-": never collide."""
     from portal.content.slugs import make_slug
 
-    return make_slug(text, max_length=60)
+    slug = make_slug(text, max_length=60)
+    return f"s-{slug}" if slug.startswith("page-") else slug
 
 
 _md = (
@@ -44,7 +46,6 @@ _ALLOWED_TAGS = {
 _ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "h2": {"id"}, "h3": {"id"},
-    "th": {"style"}, "td": {"style"},
 }
 
 
@@ -66,7 +67,6 @@ def render(text: str) -> Rendered:
     clean = nh3.clean(
         html, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer",
-        filter_style_properties={"text-align"},
     )
     return Rendered(Markup(clean), toc)  # noqa: S704 - cleaned by nh3 above
 

@@ -18,11 +18,16 @@ def make_slug(text: str, max_length: int = 80) -> str:
     return slugify(cleaned, max_length=max_length, word_boundary=True) or "item"
 
 
-def unique_slug(model: Any, text: str, exclude_id: int | None = None) -> str:
-    """A slug for *text* not yet used in *model*'s table (suffix -2, -3, ... when taken)."""
+def unique_slug(model: Any, text: str, exclude_id: int | None = None,
+                reserved: frozenset[str] = frozenset()) -> str:
+    """A slug for *text* not yet used in *model*'s table (suffix -2, -3, ... when taken).
+
+    *reserved* slugs are taken by other pages of the same URL space (``/materials/new``).
+    """
     base = make_slug(text)
     taken = set(db.session.scalars(
         select(model.slug).where(model.slug.startswith(base), model.id != (exclude_id or 0))))
+    taken |= reserved
     if base not in taken:
         return base
     n = 2

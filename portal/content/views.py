@@ -12,7 +12,7 @@ from portal.extensions import db
 bp = Blueprint("content", __name__)
 
 
-@bp.route("/attachments/<int:attachment_id>/<path:name>")
+@bp.route("/attachments/<id:attachment_id>/<path:name>")
 def download(attachment_id: int, name: str) -> ResponseReturnValue:
     attachment = db.session.get(attachments.Attachment, attachment_id)
     # One answer for "no such file" and "not yours to see": nothing to learn by guessing ids.

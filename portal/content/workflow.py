@@ -86,6 +86,13 @@ class Publishable:
     language: Mapped[str] = mapped_column(String(5), index=True)
     #: Items that are translations of each other share this value.
     translation_group: Mapped[str] = mapped_column(String(36), index=True)
+    #: Bumped by every UPDATE; a write based on an older read fails instead of overwriting
+    #: (two editors moving or saving the same item at once: the second one is told).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
 
     @declared_attr
     def author_id(cls) -> Mapped[int | None]:  # noqa: N805

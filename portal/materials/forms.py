@@ -18,12 +18,27 @@ from portal.content.topics import all_topics
 from portal.materials.models import AUDIENCE_LABELS, Audience
 from portal.materials.services import MaterialInput
 
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
+
+
+def strip_controls(value: str | None) -> str | None:
+    """Drop control characters: they are never meant, and they make XML feeds invalid."""
+    return value.translate(_CONTROL) if isinstance(value, str) else value
+
+
+def sensible_date(form: Any, field: Any) -> None:
+    if field.data and not 2000 <= field.data.year <= 2100:
+        raise ValidationError(_l("Give a date between the years 2000 and 2100."))
+
 
 class MaterialForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)],
+                        filters=[strip_controls])
     summary = TextAreaField(_l("Summary"), validators=[DataRequired(), Length(max=1000)],
+                            filters=[strip_controls],
                             description=_l("One or two sentences shown in lists and feeds."))
     body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=200_000)],
+                         filters=[strip_controls],
                          description=_l("Markdown: ## for headings, - for lists, **bold**. "
                                         "HTML is not allowed."))
     topics = MultiCheckboxField(_l("Topics"), validators=[DataRequired(
@@ -32,13 +47,17 @@ class MaterialForm(FlaskForm):
                            choices=[(a.value, AUDIENCE_LABELS[a]) for a in Audience])
     language = SelectField(_l("Language"))
     legal_references = TextAreaField(_l("Legal references"), validators=[Length(max=5000)],
+                                     filters=[strip_controls],
                                      description=_l("One a line, e.g. a law's name, number and "
                                                     "date."))
-    reviewed_on = DateField(_l("Legally reviewed on"), validators=[Optional()])
-    expires_on = DateField(_l("Expires on"), validators=[Optional()],
+    reviewed_on = DateField(_l("Legally reviewed on"), validators=[Optional(), sensible_date])
+    expires_on = DateField(_l("Expires on"), validators=[Optional(), sensible_date],
                            description=_l("From this day on the guide is no longer shown."))
-    comment = StringField(_l("What changed"), validators=[Optional(), Length(max=300)])
+    comment = StringField(_l("What changed"), validators=[Optional(), Length(max=300)],
+                          filters=[strip_controls])
     form_key = HiddenField()
+    #: The guide's version when the form was opened: a save over a newer one is refused.
+    version = HiddenField()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -47,7 +66,8 @@ class MaterialForm(FlaskForm):
                                  for code in current_app.config["LANGUAGES"]]
 
     def validate_reviewed_on(self, field: Any) -> None:
-        if field.data and field.data > datetime.now().date():
+        today = datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+        if field.data and field.data > today:
             raise ValidationError(_l("The review date cannot be in the future."))
 
     def to_input(self) -> MaterialInput:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, select, update
+from sqlalchemy import Select, and_, case, func, select, update
 
 from portal.content import audit, revisions
 from portal.content.slugs import unique_slug
@@ -15,6 +15,9 @@ from portal.content.topics import Topic
 from portal.content.workflow import State
 from portal.extensions import db
 from portal.materials.models import Audience, Material
+
+#: Path segments under /materials/ that are pages of their own, never a guide's slug.
+RESERVED_SLUGS = frozenset({"new", "manage", "feed-atom"})
 
 
 @dataclass
@@ -48,7 +51,8 @@ def _apply(material: Material, data: MaterialInput) -> None:
 def create_material(data: MaterialInput, actor_id: int | None, *, form_key: str | None = None,
                     translation_group: str | None = None) -> Material:
     """Create a draft guide and its first revision."""
-    material = Material(slug=unique_slug(Material, data.title), author_id=actor_id,
+    material = Material(slug=unique_slug(Material, data.title, reserved=RESERVED_SLUGS),
+                        author_id=actor_id,
                         state=State.draft, form_key=form_key,
                         translation_group=translation_group or str(uuid.uuid4()))
     _apply(material, data)
@@ -82,7 +86,9 @@ def may_manage(material: Material | None, user: Any) -> bool:
         return False
     if user.can("material.edit") or user.can("material.publish"):
         return True
-    return material is not None and material.author_id == user.id
+    # Its author, while they still write guides (a demoted author loses the drafts too).
+    return (material is not None and material.author_id == user.id
+            and user.can("material.create"))
 
 
 def can_view(material: Material, user: Any) -> bool:
@@ -104,19 +110,29 @@ def visible_clause(user: Any) -> Any:
 def listing(user: Any, *, topic: str | None = None, language: str | None = None,
             audience: str | None = None, prefer_language: str | None = None
             ) -> Select[Material]:
-    """Live guides the user may read, newest first; *prefer_language* ones ahead of the rest."""
-    query = select(Material).where(visible_clause(user))
+    """Live guides the user may read, newest first.
+
+    With *prefer_language* a guide translated into several languages is listed once, in that
+    language when it has it, and guides in that language come first.
+    """
+    conditions = [visible_clause(user)]
     if topic:
-        query = query.where(Material.topics.any(Topic.slug == topic))
+        conditions.append(Material.topics.any(Topic.slug == topic))
     if language:
-        query = query.where(Material.language == language)
+        conditions.append(Material.language == language)
     if audience in {a.value for a in Audience}:
         # "For citizens" includes what is written for everyone; so does "for inspectors".
-        query = query.where(Material.audience.in_({audience, Audience.everyone.value}))
+        conditions.append(Material.audience.in_({audience, Audience.everyone.value}))
     order: list[Any] = [Material.published_at.desc(), Material.id.desc()]
-    if prefer_language:
-        order.insert(0, case((Material.language == prefer_language, 0), else_=1))
-    return query.order_by(*order)
+    if not prefer_language:
+        return select(Material).where(*conditions).order_by(*order)
+    preferred = case((Material.language == prefer_language, 0), else_=1)
+    # One row per translation group: the preferred language, else the earliest published.
+    rank = func.row_number().over(partition_by=Material.translation_group,
+                                  order_by=(preferred, Material.published_at, Material.id))
+    ranked = select(Material.id, rank.label("rank")).where(*conditions).subquery()
+    chosen = select(ranked.c.id).where(ranked.c.rank == 1)
+    return select(Material).where(Material.id.in_(chosen)).order_by(preferred, *order)
 
 
 def manage_listing(state: str | None = None, q: str = "") -> Select[Material]:
@@ -159,10 +175,10 @@ def related(material: Material, user: Any, limit: int = 4) -> list[Material]:
 
 
 def translation_in(material: Material, language: str) -> Material | None:
-    """The guide's version in *language*, whatever its state."""
+    """The guide's other version in *language*, whatever its state."""
     return db.session.scalar(select(Material).where(
         Material.translation_group == material.translation_group,
-        Material.language == language))
+        Material.language == language, Material.id != (material.id or 0)))
 
 
 def by_slug(slug: str) -> Material | None:
@@ -172,8 +188,10 @@ def by_slug(slug: str) -> Material | None:
 def record_vote(material: Material, useful: bool) -> None:
     """Count one answer to "was this page useful?" in one atomic UPDATE."""
     column = Material.useful_yes if useful else Material.useful_no
+    # updated_at kept as it is: a reader's answer is not a change of the guide.
     db.session.execute(update(Material).where(Material.id == material.id).values(
-        {column: column + 1}).execution_options(synchronize_session=False))
+        {column: column + 1, Material.updated_at: Material.updated_at}
+    ).execution_options(synchronize_session=False))
 
 
 def public_urls() -> list[tuple[str, datetime]]:

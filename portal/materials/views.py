@@ -32,6 +32,7 @@ from portal.i18n import LANGUAGE_NAMES, current_language
 from portal.materials import services
 from portal.materials.forms import AttachmentForm, EmptyForm, MaterialForm, WorkflowForm
 from portal.materials.models import AUDIENCE_LABELS, Audience, Material
+from portal.web import int_arg, paginate
 
 bp = Blueprint("materials", __name__, url_prefix="/materials")
 
@@ -70,8 +71,7 @@ def index() -> ResponseReturnValue:
     audience = args.get("audience") if args.get("audience") in Audience.__members__ else None
     query = services.listing(current_user, topic=topic, language=language, audience=audience,
                              prefer_language=current_language())
-    page = db.paginate(query, per_page=current_app.config["MATERIALS_PER_PAGE"],
-                       error_out=False)
+    page = paginate(query, current_app.config["MATERIALS_PER_PAGE"])
     return render_template("materials/index.html", page=page, topics=all_topics(),
                            topic=topic, language=language, audience=audience,
                            audiences=AUDIENCE_LABELS,
@@ -83,8 +83,7 @@ def index() -> ResponseReturnValue:
 def manage() -> ResponseReturnValue:
     state = request.args.get("state") or None
     q = request.args.get("q", "").strip()[:100]
-    page = db.paginate(services.manage_listing(state, q),
-                       per_page=current_app.config["ADMIN_PER_PAGE"], error_out=False)
+    page = paginate(services.manage_listing(state, q), current_app.config["ADMIN_PER_PAGE"])
     return render_template("materials/manage.html", page=page, state=state, q=q,
                            states=workflow.STATE_LABELS)
 
@@ -114,18 +113,21 @@ def create() -> ResponseReturnValue:
         if original is not None and services.translation_in(original, form.language.data):
             form.language.errors.append(_("This guide already has a version in this language."))
         else:
-            try:
-                material = services.create_material(
-                    form.to_input(), current_user.id, form_key=form.form_key.data or None,
-                    translation_group=original.translation_group if original else None)
-                db.session.commit()
-            except IntegrityError:
-                # The same key committed by a parallel request in the meantime.
-                db.session.rollback()
-                earlier = formkeys.already_created(Material, form.form_key.data)
-                if earlier is None:
-                    raise
-                return redirect(url_for(".edit", slug=earlier.slug))
+            for attempt in range(3):
+                try:
+                    material = services.create_material(
+                        form.to_input(), current_user.id, form_key=form.form_key.data or None,
+                        translation_group=original.translation_group if original else None)
+                    db.session.commit()
+                    break
+                except IntegrityError:
+                    db.session.rollback()
+                    # The same key committed by a parallel request: show what it made.
+                    earlier = formkeys.already_created(Material, form.form_key.data)
+                    if earlier is not None:
+                        return redirect(url_for(".edit", slug=earlier.slug))
+                    if attempt == 2:  # not a slug taken a moment ago either
+                        raise
             flash(_("Draft saved."), "success")
             return redirect(url_for(".edit", slug=material.slug))
     return render_template("materials/edit.html", form=form, material=None,
@@ -177,7 +179,7 @@ def vote(slug: str) -> ResponseReturnValue:
         db.session.commit()
         session["voted"] = (voted + [material.id])[-200:]
     flash(_("Thank you for your answer."), "success")
-    return redirect(url_for(".detail", slug=slug, _anchor="useful"))
+    return redirect(url_for(".detail", slug=slug, _anchor="page-useful"))
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
@@ -189,11 +191,22 @@ def edit(slug: str) -> ResponseReturnValue:
     if request.method == "GET":
         _fill_from(form, material)
     if form.validate_on_submit():
-        changed = services.update_material(material, form.to_input(), current_user.id,
-                                           comment=form.comment.data or "")
-        db.session.commit()
-        flash(_("Saved.") if changed else _("Nothing changed."), "success")
-        return redirect(url_for(".edit", slug=material.slug))
+        if services.translation_in(material, form.language.data):
+            form.language.errors.append(_("This guide already has a version in this language."))
+        elif form.version.data and str(form.version.data) != str(material.version):
+            # Saved by someone else since this form was opened: keep this text in the form
+            # and say so; saving again (now with the current version) overwrites on purpose.
+            form.form_errors.append(_(
+                "Someone else saved this guide after you opened it. Your text is kept below; "
+                "compare it with the current version in the history, then save again."))
+            form.version.data = str(material.version)
+            return _edit_page(material, form, AttachmentForm(), 409)
+        else:
+            changed = services.update_material(material, form.to_input(), current_user.id,
+                                               comment=form.comment.data or "")
+            db.session.commit()
+            flash(_("Saved.") if changed else _("Nothing changed."), "success")
+            return redirect(url_for(".edit", slug=material.slug))
     return _edit_page(material, form, AttachmentForm(), 422 if form.errors else 200)
 
 
@@ -239,9 +252,8 @@ def diff(slug: str) -> ResponseReturnValue:
     material = _get_visible(slug)
     if not services.may_manage(material, current_user):
         abort(403)
-    try:
-        a, b = int(request.args.get("a", "")), int(request.args.get("b", ""))
-    except ValueError:
+    a, b = int_arg("a"), int_arg("b")
+    if a is None or b is None:
         abort(400)
     old, new = revisions.get(material, a), revisions.get(material, b)
     if old is None or new is None:
@@ -252,7 +264,7 @@ def diff(slug: str) -> ResponseReturnValue:
                            labels=Material.revision_labels)
 
 
-@bp.route("/<slug>/history/<int:number>/restore", methods=["POST"])
+@bp.route("/<slug>/history/<id:number>/restore", methods=["POST"])
 def restore(slug: str, number: int) -> ResponseReturnValue:
     material = _get_editable(slug)
     if not EmptyForm().validate_on_submit():
@@ -276,17 +288,23 @@ def add_attachment(slug: str) -> ResponseReturnValue:
         except attachments.AttachmentError as exc:
             db.session.rollback()
             form.file.errors.append(str(exc))
+            if exc.too_large:
+                return _edit_page(material, _saved_text(material), form, 413)
         else:
             db.session.commit()
             flash(_("The file is attached."), "success")
             return redirect(url_for(".edit", slug=slug, _anchor="attachments"))
-    # The guide's own form shows the saved guide, not this request's (file-only) form data.
-    text_form = MaterialForm(formdata=None, obj=material)
-    _fill_from(text_form, material)
-    return _edit_page(material, text_form, form, 422)
+    return _edit_page(material, _saved_text(material), form, 422)
 
 
-@bp.route("/<slug>/attachments/<int:attachment_id>/delete", methods=["POST"])
+def _saved_text(material: Material) -> MaterialForm:
+    """The guide's form as saved, not filled from this request (an upload carries no text)."""
+    form = MaterialForm(formdata=None, obj=material)
+    _fill_from(form, material)
+    return form
+
+
+@bp.route("/<slug>/attachments/<id:attachment_id>/delete", methods=["POST"])
 def delete_attachment(slug: str, attachment_id: int) -> ResponseReturnValue:
     material = _get_editable(slug)
     attachment = db.session.get(attachments.Attachment, attachment_id)

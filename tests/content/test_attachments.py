@@ -143,7 +143,7 @@ def test_a_file_over_the_upload_limit_is_refused(app, client, as_role, limit, sh
 
     response = upload(client, slug, PDF + b"0" * limit, "big.pdf")
 
-    assert response.status_code == 422
+    assert response.status_code == 413
     assert f'id="file-error">The file is larger than {shown}.</p>' in response.get_data(
         as_text=True)
     assert attachment_rows(app) == []

@@ -337,7 +337,7 @@ def test_related_guides_share_a_topic_and_the_language(app, client) -> None:
 
     page = client.get("/materials/alimony").get_data(as_text=True)
 
-    related = re.search(r'<section aria-labelledby="related-title">.*?</section>', page,
+    related = re.search(r'<section aria-labelledby="page-related-title">.*?</section>', page,
                         re.S).group(0)
     assert re.findall(r'<li><a href="[^"]+">([^<]+)</a></li>', related) == ["Custody"]
 
@@ -389,7 +389,7 @@ def test_a_visitor_answers_was_this_useful_once_per_session(app, client) -> None
     client.post("/materials/alimony/useful", data={"useful": "no"})
 
     assert first.status_code == 302
-    assert first.headers["Location"].endswith("/materials/alimony#useful")
+    assert first.headers["Location"].endswith("/materials/alimony#page-useful")
     assert votes(app, "alimony") == (1, 0)
     page = client.get("/materials/alimony").get_data(as_text=True)
     assert "Thank you for your answer." in page
