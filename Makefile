@@ -30,7 +30,7 @@ run: demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: setup
-	$(BIN)/ruff check portal tests migrations
+	$(BIN)/ruff check portal tests migrations bench
 	$(BIN)/mypy portal
 	$(BIN)/pytest $(PYTEST_ARGS)
 
