@@ -13,7 +13,7 @@ import re
 import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
 #: Credit below which a choice counts as wrong, for feedback ("correct", "partly", "wrong").
@@ -329,3 +329,17 @@ def problems(q: QuestionData) -> list[str]:
     found = [] if q.text.strip() else ["the question has no text"]
     return found + question_type(q.kind).problems(q)
 
+
+
+def to_json(q: QuestionData) -> dict[str, Any]:
+    """The question as plain JSON values, for the database."""
+    return asdict(q)
+
+
+def from_json(data: Mapping[str, Any]) -> QuestionData:
+    """Rebuild a question stored with :func:`to_json`."""
+    values = dict(data)
+    values["choices"] = [Choice(**c) for c in values.get("choices", [])]
+    values["numeric"] = [NumericAnswer(**a) for a in values.get("numeric", [])]
+    values["pairs"] = [MatchPair(**p) for p in values.get("pairs", [])]
+    return QuestionData(**values)

@@ -1,0 +1,46 @@
+"""``flask courses ...`` commands."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+import click
+from flask.cli import AppGroup
+
+from portal.courses import gift, services
+from portal.courses.models import Course
+from portal.extensions import db
+
+courses_cli = AppGroup("courses", help="Courses and question banks.")
+
+
+def _course(slug: str) -> Course:
+    course = services.by_slug(slug)
+    if course is None:
+        raise click.ClickException(f"no course with the slug {slug!r}")
+    return course
+
+
+@courses_cli.command("import-gift")
+@click.argument("course_slug")
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+def import_gift(course_slug: str, file: TextIO) -> None:
+    """Add the questions of a GIFT FILE to the course's question bank (all or none)."""
+    course = _course(course_slug)
+    try:
+        rows = services.import_gift(course, file.read(), actor_id=None)
+    except gift.GiftError as exc:
+        db.session.rollback()
+        for line, message in exc.problems:
+            click.echo(f"{file.name}:{line}: {message}", err=True)
+        raise click.ClickException(
+            f"nothing imported: {len(exc.problems)} problem(s) in {file.name}") from exc
+    db.session.commit()
+    click.echo(f"imported {len(rows)} questions into {course.slug}")
+
+
+@courses_cli.command("export-gift")
+@click.argument("course_slug")
+def export_gift(course_slug: str) -> None:
+    """Print the course's question bank as GIFT."""
+    click.echo(services.export_gift(_course(course_slug)), nl=False)
