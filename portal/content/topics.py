@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import get_locale
-from sqlalchemy import String, select
+from sqlalchemy import Column, ForeignKey, String, Table, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import Model, db
@@ -24,6 +24,16 @@ class Topic(Model):
         """The name in the page's language."""
         lang = str(get_locale() or "en")[:2]
         return str(getattr(self, f"name_{lang}", None) or self.name_en)
+
+
+def topic_link_table(owner_table: str, owner_key: str) -> Table:
+    """The many-to-many table between a content type and topics, e.g. ``material_topics``."""
+    return Table(
+        f"{owner_key.removesuffix('_id')}_topics",
+        db.metadata,
+        Column(owner_key, ForeignKey(f"{owner_table}.id", ondelete="CASCADE"), primary_key=True),
+        Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
+    )
 
 
 #: The taxonomy every portal starts with: slug, Uzbek, Russian, English.

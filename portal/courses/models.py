@@ -10,12 +10,10 @@ from typing import TYPE_CHECKING, Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
-    Column,
     Enum,
     ForeignKey,
     Numeric,
     String,
-    Table,
     Text,
     UniqueConstraint,
 )
@@ -23,11 +21,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.content.formkeys import FormKeyed
 from portal.content.revisions import Revisioned
-from portal.content.topics import Topic
+from portal.content.topics import Topic, topic_link_table
 from portal.content.workflow import Publishable
 from portal.courses.questions import QuestionData, from_json
 from portal.database import UTCDateTime, utcnow
-from portal.extensions import Model, db
+from portal.extensions import Model
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -43,12 +41,7 @@ COURSE_AUDIENCE_LABELS = {
     CourseAudience.everyone: _l("Everyone"),
 }
 
-course_topics = Table(
-    "course_topics",
-    db.metadata,
-    Column("course_id", ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True),
-    Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
-)
+course_topics = topic_link_table("courses", "course_id")
 
 
 class Course(Publishable, Revisioned, FormKeyed, Model):

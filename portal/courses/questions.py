@@ -12,9 +12,9 @@ import random
 import re
 import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 #: Credit below which a choice counts as wrong, for feedback ("correct", "partly", "wrong").
 EPSILON = 1e-9
@@ -158,6 +158,19 @@ def grade(q: QuestionData, raw: Any) -> Grade:
     return kind.grade(q, kind.clean(q, raw))
 
 
+class _Credited(Protocol):
+    fraction: float
+    feedback: str
+
+
+def _best(matches: Sequence[_Credited]) -> Grade:
+    """The grade of the best-credited answer a response matched (several may match)."""
+    if not matches:
+        return Grade(0.0)
+    best = max(matches, key=lambda m: m.fraction)
+    return Grade(_clamp(best.fraction), tuple(f for f in [best.feedback] if f))
+
+
 def _index(raw: Any, size: int) -> int:
     text = str(raw).strip()
     if not text.isdecimal() or int(text) >= size:
@@ -256,11 +269,7 @@ class ShortAnswer(QuestionType):
 
     def grade(self, q: QuestionData, response: str) -> Grade:
         given = normalise_text(response)
-        matches = [c for c in q.choices if normalise_text(c.text) == given]
-        if not matches:
-            return Grade(0.0)
-        best = max(matches, key=lambda c: c.fraction)
-        return Grade(_clamp(best.fraction), tuple(f for f in [best.feedback] if f))
+        return _best([c for c in q.choices if normalise_text(c.text) == given])
 
 
 @register
@@ -278,11 +287,7 @@ class Numerical(QuestionType):
         return parse_number(str(raw))
 
     def grade(self, q: QuestionData, response: float) -> Grade:
-        hits = [a for a in q.numeric if abs(response - a.value) <= a.tolerance + EPSILON]
-        if not hits:
-            return Grade(0.0)
-        best = max(hits, key=lambda a: a.fraction)
-        return Grade(_clamp(best.fraction), tuple(f for f in [best.feedback] if f))
+        return _best([a for a in q.numeric if abs(response - a.value) <= a.tolerance + EPSILON])
 
 
 @register

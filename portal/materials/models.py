@@ -7,12 +7,12 @@ from enum import StrEnum, auto
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, Date, Enum, ForeignKey, String, Table, Text, select
+from sqlalchemy import Date, Enum, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.content.formkeys import FormKeyed
 from portal.content.revisions import Revisioned
-from portal.content.topics import Topic
+from portal.content.topics import Topic, topic_link_table
 from portal.content.workflow import Publishable
 from portal.extensions import Model, db
 
@@ -32,12 +32,7 @@ AUDIENCE_LABELS = {
     Audience.everyone: _l("Everyone"),
 }
 
-material_topics = Table(
-    "material_topics",
-    db.metadata,
-    Column("material_id", ForeignKey("materials.id", ondelete="CASCADE"), primary_key=True),
-    Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
-)
+material_topics = topic_link_table("materials", "material_id")
 
 
 class Material(Publishable, Revisioned, FormKeyed, Model):
