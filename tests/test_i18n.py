@@ -118,3 +118,24 @@ def test_ui_is_translated_not_only_marked(client) -> None:
 def test_demo_user_fixture_language(app) -> None:
     with app.app_context():
         assert make_user("citizen", "lang@example.uz", language="en").language == "en"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_translations_keep_every_placeholder(lang: str) -> None:
+    """A translation that drops or renames %(name)s breaks the page at run time."""
+    import re
+
+    broken = []
+    for message in catalogue(lang):
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        wanted = set(re.findall(r"%\((\w+)\)s", ids[-1]))
+        for text in strings:
+            found = set(re.findall(r"%\((\w+)\)s", text))
+            # A plural form may leave the count out ("one course"), never add or rename.
+            if not (found == wanted or (len(ids) > 1 and found <= wanted)):
+                broken.append((ids[0], text))
+
+    assert broken == []

@@ -28,20 +28,21 @@ ROLE_LABELS = {
     Role.admin: _l("Administrator"),
 }
 
-_STAFF_READING = {"material.view_restricted"}
+_STAFF_READING = {"material.view_restricted", "course.view_restricted"}
+_GUIDES = {"material.create", "material.edit", "material.publish", "material.publish_own"}
+_COURSES = {"course.create", "course.edit", "course.publish"}
 
-#: role -> permissions. "material.view_restricted": read guides meant for inspectors only.
+#: role -> permissions. "*.view_restricted": see items meant for inspectors only.
+#: "*.publish_own": publish an item one wrote oneself; without it a second person publishes
+#: (a trainer's course is published by an editor or another trainer).
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.citizen: frozenset(),
     Role.inspector: frozenset(_STAFF_READING),
-    Role.trainer: frozenset(_STAFF_READING),
-    Role.editor: frozenset(_STAFF_READING | {
-        "material.create", "material.edit", "material.publish",
-    }),
+    Role.trainer: frozenset(_STAFF_READING | _COURSES),
+    Role.editor: frozenset(_STAFF_READING | _GUIDES | _COURSES | {"course.publish_own"}),
     Role.consultant: frozenset(_STAFF_READING),
-    Role.admin: frozenset(_STAFF_READING | {
-        "material.create", "material.edit", "material.publish",
-        "admin.users", "admin.audit",
+    Role.admin: frozenset(_STAFF_READING | _GUIDES | _COURSES | {
+        "course.publish_own", "admin.users", "admin.audit",
     }),
 }
 

@@ -140,6 +140,9 @@ def allowed(item: Publishable, move: Move, user: User) -> bool:
         return False
     if move.name == "submit":
         return can_edit(item, user)
+    if (move.name == "publish" and item.author_id == user.id
+            and not user.can(item.permission("publish_own"))):
+        return False  # the four-eyes rule: someone else publishes what you wrote
     return user.can(item.permission(move.permission))
 
 

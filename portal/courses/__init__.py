@@ -1,7 +1,5 @@
-"""Advanced-training courses: question types and grading, question banks, GIFT import/export.
-
-Course pages, quizzes, attempts and certificates are still to come (issue 3).
-"""
+"""Advanced-training courses: catalogue, course pages, question banks with GIFT import/export,
+question types and grading. Modules, lessons, quizzes and certificates are still to come."""
 
 from __future__ import annotations
 
@@ -9,6 +7,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from portal.courses import cli, models  # noqa: F401 - the models join the metadata
+    from portal.courses import cli, views
 
+    app.register_blueprint(views.bp)
     app.cli.add_command(cli.courses_cli)

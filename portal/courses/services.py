@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from portal.content import audit, revisions
 from portal.content.slugs import unique_slug
@@ -44,6 +45,32 @@ def create_course(data: CourseInput, actor_id: int | None, *,
     audit.log("course.create", "course", course.id, actor_id, label=course.title)
     revisions.record(course, actor_id, comment="created")
     return course
+
+
+def may_manage(course: Course, user: Any) -> bool:
+    """Trainers and editors of courses, and the course's own author while they still are."""
+    if not user.is_authenticated:
+        return False
+    if user.can("course.edit") or user.can("course.publish"):
+        return True
+    return course.author_id == user.id and user.can("course.create")
+
+
+def can_view(course: Course, user: Any) -> bool:
+    if may_manage(course, user):
+        return True
+    if not course.is_live:
+        return False
+    return course.audience == CourseAudience.everyone or bool(
+        user.is_authenticated and user.can("course.view_restricted"))
+
+
+def listing(user: Any) -> Select[Course]:
+    """Live courses the user may see, newest first."""
+    query = select(Course).where(Course.live_clause())
+    if not (user.is_authenticated and user.can("course.view_restricted")):
+        query = query.where(Course.audience == CourseAudience.everyone)
+    return query.order_by(Course.published_at.desc(), Course.id.desc())
 
 
 def by_slug(slug: str) -> Course | None:

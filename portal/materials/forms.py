@@ -82,15 +82,6 @@ class MaterialForm(FlaskForm):
             reviewed_on=self.reviewed_on.data, expires_at=expires_at)
 
 
-class WorkflowForm(FlaskForm):
-    move = HiddenField(validators=[DataRequired()])
-    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=1000)])
-
-
 class AttachmentForm(FlaskForm):
     file = FileField(_l("File (PDF, JPG or PNG)"), validators=[FileRequired(
         message=_l("Choose a file."))])
-
-
-class EmptyForm(FlaskForm):
-    """A form with only the CSRF token, for buttons that POST."""

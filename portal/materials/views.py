@@ -25,12 +25,14 @@ from sqlalchemy.exc import IntegrityError
 from portal.accounts.decorators import permission_required
 from portal.accounts.models import AnonymousUser
 from portal.content import attachments, formkeys, revisions, workflow
+from portal.content.actions import apply_move
+from portal.content.forms import EmptyForm, WorkflowForm
 from portal.content.markdown import reading_minutes, render
 from portal.content.topics import all_topics
 from portal.extensions import db
 from portal.i18n import LANGUAGE_NAMES, current_language
 from portal.materials import services
-from portal.materials.forms import AttachmentForm, EmptyForm, MaterialForm, WorkflowForm
+from portal.materials.forms import AttachmentForm, MaterialForm
 from portal.materials.models import AUDIENCE_LABELS, Audience, Material
 from portal.web import int_arg, paginate
 
@@ -220,21 +222,7 @@ def _edit_page(material: Material, form: MaterialForm, attachment_form: Attachme
 
 @bp.route("/<slug>/workflow", methods=["POST"])
 def move(slug: str) -> ResponseReturnValue:
-    material = _get_visible(slug)
-    form = WorkflowForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        done = workflow.transition(material, form.move.data, current_user, form.comment.data or "")
-    except workflow.WorkflowError as exc:
-        if str(exc) == "comment required":
-            flash(_("Say what should change: a comment is required to send a guide back."),
-                  "error")
-            return redirect(url_for(".detail", slug=slug))
-        abort(403)
-    db.session.commit()
-    flash(_("Done: %(move)s.", move=done.label), "success")
-    return redirect(url_for(".detail", slug=slug))
+    return apply_move(_get_visible(slug), url_for(".detail", slug=slug))
 
 
 @bp.route("/<slug>/history")

@@ -156,7 +156,7 @@ def test_sending_back_without_a_comment_is_refused_with_a_message(app, client, a
                            data={"move": "send_back", "comment": "   "}, follow_redirects=True)
 
     page = response.get_data(as_text=True)
-    assert "a comment is required to send a guide back" in page
+    assert "a comment is required to send it back" in page
     assert state_of(app, slug) == "review"
     assert audit_entries(app, "material.send_back") == []
 

@@ -1,0 +1,199 @@
+"""Course catalogue, course pages, the four-eyes publishing rule and the question bank page."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.courses import services
+from portal.courses.models import Course, Question
+from portal.extensions import db
+from tests.conftest import PASSWORD, make_user
+from tests.courses.test_bank import GIFT
+from tests.test_accessibility import check
+
+COURSE = {"title": "Preventive conversations", "summary": "How to talk with people at risk.",
+          "description": "## Module 1\n\nListening.\n", "topics": ["crime-prevention"],
+          "audience": "inspectors", "language": "en", "credit_hours": "12.5"}
+
+
+def make_course(app, *, state: str = "published", audience: str = "inspectors",
+                title: str = "Preventive conversations") -> str:
+    from portal.content import workflow
+
+    with app.app_context():
+        author = make_user("trainer", f"author-{title[:5].lower()}@example.uz")
+        publisher = make_user("editor", f"pub-{title[:5].lower()}@example.uz")
+        course = services.create_course(services.CourseInput(
+            title=title, audience=audience, topics=("crime-prevention",)), author.id)
+        if state in ("review", "published"):
+            workflow.transition(course, "submit", author)
+        if state == "published":
+            workflow.transition(course, "publish", publisher)
+        db.session.commit()
+        return course.slug
+
+
+@pytest.mark.parametrize(("role", "sees_inspector_course"), [
+    (None, False), ("citizen", False), ("inspector", True), ("trainer", True),
+])
+def test_the_catalogue_shows_courses_to_their_audience(app, client, as_role, role,
+                                                       sees_inspector_course) -> None:
+    make_course(app, audience="inspectors", title="For inspectors")
+    make_course(app, audience="everyone", title="For everyone")
+    make_course(app, state="draft", title="Unfinished")
+    if role:
+        as_role(role)
+
+    page = client.get("/courses/").get_data(as_text=True)
+
+    assert "For everyone" in page and "Unfinished" not in page
+    assert ("For inspectors" in page) is sees_inspector_course
+    assert (client.get("/courses/for-inspectors").status_code == 200) is sees_inspector_course
+
+
+def test_a_trainer_creates_a_course_as_a_draft(app, client, as_role) -> None:
+    as_role("trainer")
+
+    response = client.post("/courses/new", data={**COURSE, "form_key": "k1"})
+    again = client.post("/courses/new", data={**COURSE, "form_key": "k1"})
+
+    assert response.status_code == again.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Preventive conversations" in page and "12.5 credit hours" in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Course.id))) == 1
+        assert db.session.scalar(select(Course.state)) == "draft"
+    assert app.test_client().get("/courses/preventive-conversations").status_code == 404
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("title", "", "This field is required."),
+    ("credit_hours", "-1", "Number must be between 0 and 500."),
+    ("credit_hours", "many", "Not a valid decimal value."),
+])
+def test_bad_course_input_is_refused_next_to_the_field(app, client, as_role, field, value,
+                                                       message) -> None:
+    as_role("trainer")
+
+    response = client.post("/courses/new", data={**COURSE, field: value})
+
+    assert response.status_code == 422
+    assert f'id="{field}-error">{message}' in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Course.id))) == 0
+
+
+@pytest.mark.parametrize("role", ["citizen", "inspector", "consultant"])
+def test_only_course_authors_create_courses(client, as_role, role) -> None:
+    as_role(role)
+
+    assert client.get("/courses/new").status_code == 403
+
+
+def test_a_trainer_cannot_publish_their_own_course_a_second_trainer_can(app, client,
+                                                                         as_role) -> None:
+    as_role("trainer", "first@example.uz")
+    client.post("/courses/new", data=COURSE)
+    client.post("/courses/preventive-conversations/workflow", data={"move": "submit"})
+
+    own = client.post("/courses/preventive-conversations/workflow", data={"move": "publish"})
+    assert own.status_code == 403
+    with app.app_context():
+        make_user("trainer", "second@example.uz")
+    second = app.test_client()
+    second.post("/auth/login", data={"email": "second@example.uz", "password": PASSWORD})
+    page = second.get("/courses/preventive-conversations").get_data(as_text=True)
+    assert 'value="publish"' in page
+
+    response = second.post("/courses/preventive-conversations/workflow",
+                           data={"move": "publish"})
+
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Course.state)) == "published"
+
+
+def upload(client, slug: str, content: bytes, name: str = "bank.gift"):
+    return client.post(f"/courses/{slug}/questions", data={"file": (io.BytesIO(content), name)},
+                       content_type="multipart/form-data")
+
+
+def test_a_trainer_imports_a_gift_file_on_the_bank_page(app, client, as_role) -> None:
+    slug = make_course(app, state="draft")
+    as_role("trainer")
+
+    response = upload(client, slug, GIFT.encode("utf-8"))
+
+    assert response.status_code == 302
+    page = client.get(f"/courses/{slug}/questions").get_data(as_text=True)
+    assert "4 questions imported." in page
+    assert "Prevention/Mahalla" in page and "Multiple choice" in page
+
+
+def test_a_gift_file_with_errors_lists_its_lines_and_imports_nothing(app, client,
+                                                                     as_role) -> None:
+    slug = make_course(app, state="draft")
+    as_role("trainer")
+    broken = GIFT + "\n::Broken::Missing? {=yes ~no\n"
+
+    response = upload(client, slug, broken.encode("utf-8"))
+
+    page = response.get_data(as_text=True)
+    line = broken.splitlines().index("::Broken::Missing? {=yes ~no") + 1
+    assert response.status_code == 422
+    assert "Nothing was imported" in page and f"Line {line}:" in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Question.id))) == 0
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"\xff\xfe\x00bad", "not UTF-8"),
+    (b"", "The file holds no questions."),
+    (b"// only a comment\n", "The file holds no questions."),
+])
+def test_an_unreadable_file_is_refused(app, client, as_role, content, message) -> None:
+    slug = make_course(app, state="draft")
+    as_role("trainer")
+
+    response = upload(client, slug, content)
+
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+
+
+def test_the_bank_exports_as_gift(app, client, as_role) -> None:
+    from portal.courses import gift
+
+    slug = make_course(app, state="draft")
+    as_role("trainer")
+    upload(client, slug, GIFT.encode("utf-8"))
+
+    response = client.get(f"/courses/{slug}/questions.gift")
+
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert gift.parse(response.get_data(as_text=True)) == gift.parse(GIFT)
+
+
+@pytest.mark.parametrize("role", [None, "citizen", "inspector"])
+def test_learners_never_reach_the_bank(app, client, as_role, role) -> None:
+    slug = make_course(app)
+    if role:
+        as_role(role)
+
+    assert client.get(f"/courses/{slug}/questions").status_code in {302, 403, 404}
+    assert client.get(f"/courses/{slug}/questions.gift").status_code in {302, 403, 404}
+    assert upload(client, slug, GIFT.encode()).status_code in {302, 403, 404}
+
+
+def test_course_pages_are_accessible(app, client, as_role) -> None:
+    slug = make_course(app, state="draft")
+    as_role("trainer")
+
+    for url in ("/courses/", "/courses/new", f"/courses/{slug}", f"/courses/{slug}/questions"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        check(response.get_data(as_text=True), url)
