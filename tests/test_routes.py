@@ -9,6 +9,7 @@ from flask import Flask
 from sqlalchemy import event
 
 from portal.content import attachments
+from portal.courses import services as course_services
 from portal.extensions import db
 from tests.conftest import PASSWORD, csrf_token, make_app, make_material, make_user
 
@@ -38,8 +39,18 @@ def test_no_get_request_writes_to_the_database(app, client, auth) -> None:
                                          content_type="application/pdf", size=5)
             db.session.add(pdf)
             db.session.commit()
+        course = course_services.create_course(course_services.CourseInput(title="Swept"), None)
+        module = course_services.add_module(course, "Part one", None)
+        lesson = course_services.add_lesson(module, "First", "Text.", 5, None)
+        db.session.commit()
         values = {"slug": guide.slug, "attachment_id": pdf.id, "name": "a.pdf", "user_id": 1,
-                  "number": 1, "filename": "css/portal.css"}
+                  "number": 1, "filename": "css/portal.css", "module_id": module.id,
+                  "lesson_id": lesson.id}
+        course_urls = {f"/courses/{course.slug}", f"/courses/{course.slug}/questions",
+                       f"/courses/{course.slug}/questions.gift",
+                       f"/courses/{course.slug}/lessons/{lesson.id}",
+                       f"/courses/{course.slug}/lessons/{lesson.id}/edit",
+                       f"/courses/{course.slug}/modules/{module.id}/lessons/new"}
         draft_slug = draft.slug
     auth.login("admin@example.uz", PASSWORD)
     statements: list[str] = []
@@ -55,6 +66,7 @@ def test_no_get_request_writes_to_the_database(app, client, auth) -> None:
             urls.add(url)
     urls |= {f"/materials/{draft_slug}", "/materials/?topic=family&language=en&page=2",
              f"/materials/{values['slug']}/history/diff?a=1&b=1", "/admin/audit?action=user"}
+    urls |= course_urls
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", record)
         try:
@@ -90,7 +102,8 @@ def test_every_post_route_refuses_a_request_without_csrf_token(csrf_app) -> None
         from portal.materials.models import Material
 
         slug = db.session.scalar(db.select(Material.slug))
-    values = {"slug": slug, "attachment_id": 1, "user_id": 1, "number": 1}
+    values = {"slug": slug, "attachment_id": 1, "user_id": 1, "number": 1, "module_id": 1,
+              "lesson_id": 1}
 
     checked = 0
     for rule in csrf_app.url_map.iter_rules():

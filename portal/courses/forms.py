@@ -9,7 +9,14 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DecimalField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from portal.accounts.forms import LANGUAGE_NAMES, MultiCheckboxField
@@ -50,3 +57,15 @@ class GiftImportForm(FlaskForm):
     file = FileField(_l("GIFT file"), validators=[FileRequired(message=_l("Choose a file."))],
                      description=_l("Moodle's GIFT text format, UTF-8. A file with errors "
                                     "imports nothing."))
+
+
+class ModuleForm(FlaskForm):
+    title = StringField(_l("Module title"), validators=[DataRequired(), Length(max=300)])
+
+
+class LessonForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=200_000)],
+                         description=_l("Markdown: ## for headings, - for lists."))
+    minutes = IntegerField(_l("Estimated minutes"), default=10,
+                           validators=[NumberRange(min=1, max=600)])

@@ -67,6 +67,8 @@ class Course(Publishable, Revisioned, FormKeyed, Model):
     author: Mapped[User | None] = relationship(foreign_keys="Course.author_id", lazy="joined")
     topics: Mapped[list[Topic]] = relationship(secondary=course_topics, lazy="selectin",
                                                order_by=Topic.position)
+    modules: Mapped[list[Module]] = relationship(order_by="Module.position", lazy="selectin",
+                                                 cascade="all, delete-orphan")
 
     def revision_snapshot(self) -> dict[str, Any]:
         data = super().revision_snapshot()
@@ -115,3 +117,39 @@ class Question(Model):
     @property
     def content(self) -> QuestionData:
         return from_json(self.data)
+
+
+class Module(Model):
+    """A part of a course; its lessons (and later quizzes) come in order."""
+
+    __tablename__ = "course_modules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"),
+                                           index=True)
+    #: 1, 2, 3 ... within the course.
+    position: Mapped[int] = mapped_column(default=1)
+    title: Mapped[str] = mapped_column(String(300))
+
+    lessons: Mapped[list[Lesson]] = relationship(
+        order_by="Lesson.position", cascade="all, delete-orphan", lazy="selectin",
+        back_populates="module")
+
+
+class Lesson(Model):
+    __tablename__ = "lessons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("course_modules.id", ondelete="CASCADE"),
+                                           index=True)
+    #: 1, 2, 3 ... within the module.
+    position: Mapped[int] = mapped_column(default=1)
+    title: Mapped[str] = mapped_column(String(300))
+    #: Markdown, rendered like a guide's text.
+    body: Mapped[str] = mapped_column(Text, default="")
+    #: Estimated minutes to study it.
+    minutes: Mapped[int] = mapped_column(default=10)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    module: Mapped[Module] = relationship(back_populates="lessons", lazy="joined")

@@ -7,14 +7,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 
 from portal.content import audit, revisions
 from portal.content.slugs import unique_slug
 from portal.content.topics import Topic
 from portal.content.workflow import State
 from portal.courses import gift
-from portal.courses.models import Course, CourseAudience, Question, QuestionCategory
+from portal.courses.models import (
+    Course,
+    CourseAudience,
+    Lesson,
+    Module,
+    Question,
+    QuestionCategory,
+)
 from portal.courses.questions import QuestionData, to_json
 from portal.extensions import db
 
@@ -118,3 +125,52 @@ def bank(course: Course) -> list[Question]:
 
 def export_gift(course: Course) -> str:
     return gift.dump(q.content for q in bank(course))
+
+
+def _next_position(model: Any, parent: Any, parent_id: int) -> int:
+    last = db.session.scalar(select(func.max(model.position)).where(parent == parent_id))
+    return (last or 0) + 1
+
+
+def add_module(course: Course, title: str, actor_id: int | None) -> Module:
+    module = Module(course_id=course.id, title=title.strip(),
+                    position=_next_position(Module, Module.course_id, course.id))
+    db.session.add(module)
+    db.session.flush()
+    audit.log("course.module_add", "course", course.id, actor_id, label=course.title,
+              detail=module.title[:200])
+    return module
+
+
+def add_lesson(module: Module, title: str, body: str, minutes: int,
+               actor_id: int | None) -> Lesson:
+    lesson = Lesson(module_id=module.id, title=title.strip(), body=body.replace("\r\n", "\n"),
+                    minutes=minutes,
+                    position=_next_position(Lesson, Lesson.module_id, module.id))
+    db.session.add(lesson)
+    db.session.flush()
+    audit.log("course.lesson_add", "course", module.course_id, actor_id, label=lesson.title)
+    return lesson
+
+
+def update_lesson(lesson: Lesson, title: str, body: str, minutes: int,
+                  actor_id: int | None) -> None:
+    lesson.title, lesson.body, lesson.minutes = title.strip(), body.replace("\r\n", "\n"), minutes
+    audit.log("course.lesson_edit", "course", lesson.module.course_id, actor_id,
+              label=lesson.title)
+
+
+def move(item: Module | Lesson, siblings: list[Any], direction: str) -> bool:
+    """Swap *item* with its neighbour up or down among *siblings*; False at either end."""
+    index = siblings.index(item)
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(siblings):
+        return False
+    neighbour = siblings[other]
+    item.position, neighbour.position = neighbour.position, item.position
+    return True
+
+
+def lesson_sequence(course: Course) -> list[Lesson]:
+    """Every lesson of the course in reading order, for next / previous links."""
+    return [lesson for module in course.modules for lesson in module.lessons]

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,11 +22,11 @@ from sqlalchemy.exc import IntegrityError
 from portal.accounts.decorators import permission_required
 from portal.content import formkeys, workflow
 from portal.content.actions import apply_move
-from portal.content.forms import WorkflowForm
+from portal.content.forms import EmptyForm, WorkflowForm
 from portal.content.markdown import render
 from portal.courses import gift, services
-from portal.courses.forms import CourseForm, GiftImportForm
-from portal.courses.models import COURSE_AUDIENCE_LABELS, Course
+from portal.courses.forms import CourseForm, GiftImportForm, LessonForm, ModuleForm
+from portal.courses.models import COURSE_AUDIENCE_LABELS, Course, Lesson, Module
 from portal.extensions import db
 from portal.i18n import current_language
 from portal.web import paginate
@@ -80,12 +90,17 @@ def create() -> ResponseReturnValue:
 
 @bp.route("/<slug>")
 def detail(slug: str) -> ResponseReturnValue:
-    course = _get_visible(slug)
+    return _detail_page(_get_visible(slug))
+
+
+def _detail_page(course: Course, module_form: ModuleForm | None = None) -> str:
     return render_template(
         "courses/detail.html", course=course, html=render(course.description).html,
         audiences=COURSE_AUDIENCE_LABELS, states=workflow.STATE_LABELS,
         moves=workflow.available_moves(course, current_user),
-        may_manage=services.may_manage(course, current_user), workflow_form=WorkflowForm())
+        may_manage=services.may_manage(course, current_user),
+        can_edit=workflow.can_edit(course, current_user), workflow_form=WorkflowForm(),
+        module_form=module_form or ModuleForm(), empty_form=EmptyForm())
 
 
 @bp.route("/<slug>/workflow", methods=["POST"])
@@ -134,3 +149,102 @@ def export(slug: str) -> ResponseReturnValue:
     course = _get_managed(slug)
     return Response(services.export_gift(course), mimetype="text/plain; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{course.slug}.gift"'})
+
+
+def _editable(slug: str) -> Course:
+    """The course if the user may change its content now (draft, or published for publishers)."""
+    course = _get_visible(slug)
+    if not workflow.can_edit(course, current_user):
+        abort(403)
+    return course
+
+
+def _module_of(course: Course, module_id: int) -> Module:
+    module = next((m for m in course.modules if m.id == module_id), None)
+    if module is None:  # another course's module: as if it did not exist
+        abort(404)
+    return module
+
+
+def _lesson_of(course: Course, lesson_id: int) -> Lesson:
+    lesson = next((le for le in services.lesson_sequence(course) if le.id == lesson_id), None)
+    if lesson is None:
+        abort(404)
+    return lesson
+
+
+@bp.route("/<slug>/modules", methods=["POST"])
+def add_module(slug: str) -> ResponseReturnValue:
+    course = _editable(slug)
+    form = ModuleForm()
+    if form.validate_on_submit():
+        services.add_module(course, form.title.data, current_user.id)
+        db.session.commit()
+        flash(_("Module added."), "success")
+        return redirect(url_for(".detail", slug=slug, _anchor="page-modules"))
+    return _detail_page(course, module_form=form), 422
+
+
+@bp.route("/<slug>/modules/<id:module_id>/move", methods=["POST"])
+def move_module(slug: str, module_id: int) -> ResponseReturnValue:
+    course = _editable(slug)
+    module = _module_of(course, module_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.move(module, list(course.modules), request.form.get("direction", ""))
+    db.session.commit()
+    return redirect(url_for(".detail", slug=slug, _anchor="page-modules"))
+
+
+@bp.route("/<slug>/modules/<id:module_id>/lessons/new", methods=["GET", "POST"])
+def add_lesson(slug: str, module_id: int) -> ResponseReturnValue:
+    course = _editable(slug)
+    module = _module_of(course, module_id)
+    form = LessonForm()
+    if form.validate_on_submit():
+        lesson = services.add_lesson(module, form.title.data, form.body.data,
+                                     form.minutes.data, current_user.id)
+        db.session.commit()
+        flash(_("Lesson saved."), "success")
+        return redirect(url_for(".lesson", slug=slug, lesson_id=lesson.id))
+    return render_template("courses/lesson_edit.html", course=course, module=module,
+                           form=form, lesson=None), 422 if form.errors else 200
+
+
+@bp.route("/<slug>/lessons/<id:lesson_id>")
+def lesson(slug: str, lesson_id: int) -> ResponseReturnValue:
+    course = _get_visible(slug)
+    sequence = services.lesson_sequence(course)
+    current = _lesson_of(course, lesson_id)
+    index = sequence.index(current)
+    return render_template(
+        "courses/lesson.html", course=course, lesson=current, html=render(current.body).html,
+        previous=sequence[index - 1] if index > 0 else None,
+        next=sequence[index + 1] if index + 1 < len(sequence) else None,
+        can_edit=workflow.can_edit(course, current_user))
+
+
+@bp.route("/<slug>/lessons/<id:lesson_id>/edit", methods=["GET", "POST"])
+def edit_lesson(slug: str, lesson_id: int) -> ResponseReturnValue:
+    course = _editable(slug)
+    current = _lesson_of(course, lesson_id)
+    form = LessonForm(obj=current)
+    if form.validate_on_submit():
+        services.update_lesson(current, form.title.data, form.body.data, form.minutes.data,
+                               current_user.id)
+        db.session.commit()
+        flash(_("Lesson saved."), "success")
+        return redirect(url_for(".lesson", slug=slug, lesson_id=current.id))
+    return render_template("courses/lesson_edit.html", course=course, module=current.module,
+                           form=form, lesson=current), 422 if form.errors else 200
+
+
+@bp.route("/<slug>/lessons/<id:lesson_id>/move", methods=["POST"])
+def move_lesson(slug: str, lesson_id: int) -> ResponseReturnValue:
+    course = _editable(slug)
+    current = _lesson_of(course, lesson_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.move(current, list(current.module.lessons), request.form.get("direction", ""))
+    db.session.commit()
+    return redirect(url_for(".detail", slug=slug, _anchor="page-modules"))
