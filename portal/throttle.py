@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import time
 
-from sqlalchemy import String, delete, func, select, update
+from sqlalchemy import String, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -57,15 +57,6 @@ def undo(key: str, seconds: int) -> None:
         ThrottleCounter.key == key[:200], ThrottleCounter.window == _window(seconds),
         ThrottleCounter.count > 0).values(count=ThrottleCounter.count - 1))
 
-
-def count(key: str, seconds: int) -> int:
-    value = db.session.scalar(select(func.coalesce(func.sum(ThrottleCounter.count), 0)).where(
-        ThrottleCounter.key == key[:200], ThrottleCounter.window == _window(seconds)))
-    return int(value or 0)
-
-
-def is_limited(key: str, limit: int, seconds: int) -> bool:
-    return count(key, seconds) >= limit
 
 
 def retry_after(seconds: int) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from flask import abort, flash, redirect
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -10,6 +12,15 @@ from flask_login import current_user
 from portal.content import workflow
 from portal.content.forms import WorkflowForm
 from portal.extensions import db
+
+Item = TypeVar("Item", bound=workflow.Publishable)
+
+
+def editable_or_403(item: Item) -> Item:
+    """*item* if the current user may change its content now (nobody while it is in review)."""
+    if not workflow.can_edit(item, current_user):
+        abort(403)
+    return item
 
 
 def apply_move(item: workflow.Publishable, back: str) -> ResponseReturnValue:

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.decorators import permission_required
 from portal.content import formkeys, workflow
-from portal.content.actions import apply_move
+from portal.content.actions import apply_move, editable_or_403
 from portal.content.forms import EmptyForm, WorkflowForm
 from portal.content.markdown import render
 from portal.courses import gift, services
@@ -153,10 +153,7 @@ def export(slug: str) -> ResponseReturnValue:
 
 def _editable(slug: str) -> Course:
     """The course if the user may change its content now (draft, or published for publishers)."""
-    course = _get_visible(slug)
-    if not workflow.can_edit(course, current_user):
-        abort(403)
-    return course
+    return editable_or_403(_get_visible(slug))
 
 
 def _module_of(course: Course, module_id: int) -> Module:

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.accounts.decorators import permission_required
 from portal.accounts.models import AnonymousUser
 from portal.content import attachments, formkeys, revisions, workflow
-from portal.content.actions import apply_move
+from portal.content.actions import apply_move, editable_or_403
 from portal.content.forms import EmptyForm, WorkflowForm
 from portal.content.markdown import reading_minutes, render
 from portal.content.topics import all_topics
@@ -49,10 +49,7 @@ def _get_visible(slug: str) -> Material:
 
 def _get_editable(slug: str) -> Material:
     """The guide if the user may change it now: 404 when they may not see it, else 403."""
-    material = _get_visible(slug)
-    if not workflow.can_edit(material, current_user):
-        abort(403)
-    return material
+    return editable_or_403(_get_visible(slug))
 
 
 def _fill_from(form: MaterialForm, material: Material) -> None:
