@@ -54,3 +54,7 @@ class DefaultConfig:
 
     MATERIALS_PER_PAGE = 10
     ADMIN_PER_PAGE = 25
+    #: Quiz answers arriving this many seconds after an attempt's deadline are still taken.
+    QUIZ_GRACE_SECONDS = 30
+    #: Learners are re-enrolled this many days before their certificate expires.
+    CERTIFICATE_RENEWAL_DAYS = 30

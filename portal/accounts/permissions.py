@@ -31,6 +31,8 @@ ROLE_LABELS = {
 _STAFF_READING = {"material.view_restricted", "course.view_restricted"}
 _GUIDES = {"material.create", "material.edit", "material.publish", "material.publish_own"}
 _COURSES = {"course.create", "course.edit", "course.publish"}
+#: Assign courses to inspectors, see every learner's results, revoke certificates.
+_TRAINING = {"course.assign", "course.reports", "certificate.revoke"}
 
 #: role -> permissions. "*.view_restricted": see items meant for inspectors only.
 #: "*.publish_own": publish an item one wrote oneself; without it a second person publishes
@@ -38,10 +40,10 @@ _COURSES = {"course.create", "course.edit", "course.publish"}
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.citizen: frozenset(),
     Role.inspector: frozenset(_STAFF_READING),
-    Role.trainer: frozenset(_STAFF_READING | _COURSES),
+    Role.trainer: frozenset(_STAFF_READING | _COURSES | _TRAINING),
     Role.editor: frozenset(_STAFF_READING | _GUIDES | _COURSES | {"course.publish_own"}),
     Role.consultant: frozenset(_STAFF_READING),
-    Role.admin: frozenset(_STAFF_READING | _GUIDES | _COURSES | {
+    Role.admin: frozenset(_STAFF_READING | _GUIDES | _COURSES | _TRAINING | {
         "course.publish_own", "admin.users", "admin.audit",
     }),
 }

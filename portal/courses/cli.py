@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TextIO
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
-from portal.courses import gift, services
+from portal.courses import gift, learning, services
 from portal.courses.models import Course
 from portal.extensions import db
 
@@ -44,3 +46,16 @@ def import_gift(course_slug: str, file: TextIO) -> None:
 def export_gift(course_slug: str) -> None:
     """Print the course's question bank as GIFT."""
     click.echo(services.export_gift(_course(course_slug)), nl=False)
+
+
+@courses_cli.command("renew-certificates")
+def renew_certificates() -> None:
+    """Re-enrol learners whose certificate expires within CERTIFICATE_RENEWAL_DAYS.
+
+    Run it daily (cron or a systemd timer); `make run` runs it once at start.
+    """
+    days = current_app.config["CERTIFICATE_RENEWAL_DAYS"]
+    renewed = learning.renew_expiring(timedelta(days=days))
+    db.session.commit()
+    click.echo(f"re-enrolled {len(renewed)} learner{'' if len(renewed) == 1 else 's'} "
+               f"whose certificate expires within {days} days")

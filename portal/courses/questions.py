@@ -12,7 +12,7 @@ import random
 import re
 import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar, Protocol
 
@@ -75,6 +75,25 @@ class InvalidResponse(ValueError):
     """A response that cannot come from the question's own form (tampered or malformed)."""
 
 
+#: Reads every value the browser sent for a form field name (``request.form.getlist``).
+FormValues = Callable[[str], list[str]]
+
+
+def choice_value(token: str, index: int) -> str:
+    """The form value of a choice: the question's token and the choice index (``"12:3"``).
+
+    Carrying the question lets the server refuse a choice posted under another question.
+    """
+    return f"{token}:{index}"
+
+
+def _from_choice_value(token: str, value: str) -> str:
+    owner, sep, index = value.partition(":")
+    if not sep or owner != token:
+        raise InvalidResponse("a choice of another question")
+    return index
+
+
 @dataclass(frozen=True)
 class Grade:
     #: Credit from 0.0 to 1.0.
@@ -134,6 +153,31 @@ class QuestionType(ABC):
         """What the learner's page shows before the review: never a fraction or a key."""
         return {"kind": self.key, "text": q.text, "text_format": q.text_format}
 
+    def read_form(self, q: QuestionData, values: FormValues, name: str, token: str) -> Any:
+        """The raw response posted under field *name* (JSON-ready), None when unanswered."""
+        given = [v for v in values(name) if v != ""]
+        return given[0] if given else None
+
+    def accept(self, q: QuestionData, raw: Any) -> None:
+        """Refuse (InvalidResponse) a raw response the question's own form cannot produce."""
+        self.clean(q, raw)
+
+    @abstractmethod
+    def right_answers(self, q: QuestionData) -> list[str]:
+        """The right answer(s) in words, for a review that shows them."""
+
+    def describe(self, q: QuestionData, raw: Any) -> list[str]:
+        """A saved response in words (for reports: how often each answer was given)."""
+        if raw is None or raw == "":
+            return []
+        try:
+            return self._describe(q, self.clean(q, raw))
+        except InvalidResponse:
+            return [str(raw).strip()[:100]]
+
+    def _describe(self, q: QuestionData, response: Any) -> list[str]:
+        return [normalise_text(str(response))]
+
 
 REGISTRY: dict[str, QuestionType] = {}
 
@@ -156,6 +200,15 @@ def grade(q: QuestionData, raw: Any) -> Grade:
     if raw is None or raw == "" or raw == [] or raw == {}:
         return Grade(0.0)
     return kind.grade(q, kind.clean(q, raw))
+
+
+def grade_saved(q: QuestionData, raw: Any) -> Grade:
+    """Grade a response kept by :meth:`QuestionType.accept`: one that is not a valid answer
+    (a number typed as "twelve") is wrong, not an error."""
+    try:
+        return grade(q, raw)
+    except InvalidResponse:
+        return Grade(0.0)
 
 
 class _Credited(Protocol):
@@ -199,6 +252,17 @@ class SingleChoice(QuestionType):
     def clean(self, q: QuestionData, raw: Any) -> int:
         return _index(raw, len(q.choices))
 
+    def read_form(self, q: QuestionData, values: FormValues, name: str, token: str) -> Any:
+        given = [_from_choice_value(token, v) for v in values(name) if v != ""]
+        return given[0] if given else None
+
+    def right_answers(self, q: QuestionData) -> list[str]:
+        return [c.text for c in q.choices if c.fraction >= 1 - EPSILON]
+
+    def _describe(self, q: QuestionData, response: Any) -> list[str]:
+        picked = response if isinstance(response, frozenset) else [response]
+        return [q.choices[i].text for i in sorted(picked)]
+
     def grade(self, q: QuestionData, response: int) -> Grade:
         choice = q.choices[response]
         return Grade(_clamp(choice.fraction), tuple(f for f in [choice.feedback] if f))
@@ -226,6 +290,12 @@ class MultipleChoice(SingleChoice):
         values = raw if isinstance(raw, list | tuple | set | frozenset) else [raw]
         return frozenset(_index(v, len(q.choices)) for v in values)
 
+    def read_form(self, q: QuestionData, values: FormValues, name: str, token: str) -> Any:
+        return sorted({_from_choice_value(token, v) for v in values(name) if v != ""}) or None
+
+    def right_answers(self, q: QuestionData) -> list[str]:
+        return [c.text for c in q.choices if c.fraction > EPSILON]
+
     def grade(self, q: QuestionData, response: frozenset[int]) -> Grade:  # type: ignore[override]
         picked = [q.choices[i] for i in sorted(response)]
         return Grade(_clamp(sum(c.fraction for c in picked)),
@@ -244,6 +314,12 @@ class TrueFalse(QuestionType):
         if value not in {"true", "false"}:
             raise InvalidResponse("answer true or false")
         return value == "true"
+
+    def right_answers(self, q: QuestionData) -> list[str]:
+        return ["true" if q.correct else "false"]
+
+    def _describe(self, q: QuestionData, response: Any) -> list[str]:
+        return ["true" if response else "false"]
 
     def grade(self, q: QuestionData, response: bool) -> Grade:
         feedback = q.feedback_true if response else q.feedback_false
@@ -267,6 +343,9 @@ class ShortAnswer(QuestionType):
             raise InvalidResponse("answer too long")
         return value
 
+    def right_answers(self, q: QuestionData) -> list[str]:
+        return [c.text for c in q.choices if c.fraction >= 1 - EPSILON]
+
     def grade(self, q: QuestionData, response: str) -> Grade:
         given = normalise_text(response)
         return _best([c for c in q.choices if normalise_text(c.text) == given])
@@ -285,6 +364,18 @@ class Numerical(QuestionType):
 
     def clean(self, q: QuestionData, raw: Any) -> float:
         return parse_number(str(raw))
+
+    def accept(self, q: QuestionData, raw: Any) -> None:
+        # Text that is not a number is the learner's wrong answer, not a tampered form.
+        if not isinstance(raw, str) or len(raw) > 100:
+            raise InvalidResponse("a number is typed as text of at most 100 characters")
+
+    def right_answers(self, q: QuestionData) -> list[str]:
+        return [f"{a.value:g} ± {a.tolerance:g}" if a.tolerance else f"{a.value:g}"
+                for a in q.numeric if a.fraction >= 1 - EPSILON]
+
+    def _describe(self, q: QuestionData, response: Any) -> list[str]:
+        return [f"{response:g}"]
 
     def grade(self, q: QuestionData, response: float) -> Grade:
         return _best([a for a in q.numeric if abs(response - a.value) <= a.tolerance + EPSILON])
@@ -311,6 +402,21 @@ class Matching(QuestionType):
             raise InvalidResponse("matching needs one answer per prompt")
         answers = len(self.answers(q))
         return {_index(k, len(q.pairs)): _index(v, answers) for k, v in raw.items()}
+
+    def right_answers(self, q: QuestionData) -> list[str]:
+        return [f"{p.prompt} → {p.answer}" for p in q.pairs if p.prompt]
+
+    def _describe(self, q: QuestionData, response: Any) -> list[str]:
+        answers = self.answers(q)
+        return [f"{q.pairs[i].prompt} → {answers[a]}" for i, a in sorted(response.items())]
+
+    def read_form(self, q: QuestionData, values: FormValues, name: str, token: str) -> Any:
+        picked = {}
+        for i, pair in enumerate(q.pairs):
+            given = [v for v in values(f"{name}-{i}") if v != ""] if pair.prompt else []
+            if given:
+                picked[str(i)] = _from_choice_value(token, given[0])
+        return picked or None
 
     def grade(self, q: QuestionData, response: dict[int, int]) -> Grade:
         answers = self.answers(q)
