@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -84,3 +85,36 @@ def test_demo_guides_are_linked_as_translations(app, runner, client) -> None:
     assert f'/materials/{slugs["ru"]}' in page and f'/materials/{slugs["en"]}' in page
     assert client.get(f"/materials/{slugs['uz']}?lang=ru").headers["Location"].endswith(
         slugs["ru"])
+
+
+def test_demo_courses_are_published_with_quizzes_progress_and_a_certificate(
+        app, runner, client) -> None:
+    from portal.courses import learning
+    from portal.courses.models import Certificate, Course, Enrolment, Question
+    from portal.courses.questions import REGISTRY
+
+    runner.invoke(args=["demo", "load"])
+    with app.app_context():
+        courses = db.session.scalars(select(Course)).all()
+        assert {c.language for c in courses} == {"uz", "en"}
+        assert len({c.translation_group for c in courses}) == 2
+        for course in courses:
+            assert course.state == State.published and len(course.modules) >= 3
+            final = learning.quizzes(course)[-1]
+            assert sum(1 if s.question_id else s.count for s in final.slots) >= 10
+            assert set(db.session.scalars(select(Question.kind).where(
+                Question.course_id == course.id))) == set(REGISTRY)
+        certificate = db.session.scalars(select(Certificate)).one()
+        assert certificate.learner_name == "Sardor Aliyev" and certificate.status == "valid"
+        enrolments = db.session.scalars(select(Enrolment)).all()
+        assert len({e.user_id for e in enrolments}) == 3
+        assert any(e.completed_at is None and e.due_on and e.due_on < date.today()
+                   for e in enrolments)
+        code = certificate.code
+    assert "Valid" in client.get(f"/certificates/{code}").get_data(as_text=True)
+
+    again = runner.invoke(args=["demo", "load"])
+
+    assert "0 new courses" in again.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Certificate)) == 1

@@ -166,6 +166,10 @@ class QuestionType(ABC):
     def right_answers(self, q: QuestionData) -> list[str]:
         """The right answer(s) in words, for a review that shows them."""
 
+    @abstractmethod
+    def model_response(self, q: QuestionData) -> Any:
+        """A raw response (as the form posts it) that earns full marks."""
+
     def describe(self, q: QuestionData, raw: Any) -> list[str]:
         """A saved response in words (for reports: how often each answer was given)."""
         if raw is None or raw == "":
@@ -259,6 +263,9 @@ class SingleChoice(QuestionType):
     def right_answers(self, q: QuestionData) -> list[str]:
         return [c.text for c in q.choices if c.fraction >= 1 - EPSILON]
 
+    def model_response(self, q: QuestionData) -> Any:
+        return str(max(range(len(q.choices)), key=lambda i: q.choices[i].fraction))
+
     def _describe(self, q: QuestionData, response: Any) -> list[str]:
         picked = response if isinstance(response, frozenset) else [response]
         return [q.choices[i].text for i in sorted(picked)]
@@ -296,6 +303,9 @@ class MultipleChoice(SingleChoice):
     def right_answers(self, q: QuestionData) -> list[str]:
         return [c.text for c in q.choices if c.fraction > EPSILON]
 
+    def model_response(self, q: QuestionData) -> Any:
+        return [str(i) for i, c in enumerate(q.choices) if c.fraction > EPSILON]
+
     def grade(self, q: QuestionData, response: frozenset[int]) -> Grade:  # type: ignore[override]
         picked = [q.choices[i] for i in sorted(response)]
         return Grade(_clamp(sum(c.fraction for c in picked)),
@@ -321,6 +331,9 @@ class TrueFalse(QuestionType):
     def _describe(self, q: QuestionData, response: Any) -> list[str]:
         return ["true" if response else "false"]
 
+    def model_response(self, q: QuestionData) -> Any:
+        return "true" if q.correct else "false"
+
     def grade(self, q: QuestionData, response: bool) -> Grade:
         feedback = q.feedback_true if response else q.feedback_false
         return Grade(1.0 if response == q.correct else 0.0, tuple(f for f in [feedback] if f))
@@ -345,6 +358,9 @@ class ShortAnswer(QuestionType):
 
     def right_answers(self, q: QuestionData) -> list[str]:
         return [c.text for c in q.choices if c.fraction >= 1 - EPSILON]
+
+    def model_response(self, q: QuestionData) -> Any:
+        return self.right_answers(q)[0]
 
     def grade(self, q: QuestionData, response: str) -> Grade:
         given = normalise_text(response)
@@ -377,6 +393,9 @@ class Numerical(QuestionType):
     def _describe(self, q: QuestionData, response: Any) -> list[str]:
         return [f"{response:g}"]
 
+    def model_response(self, q: QuestionData) -> Any:
+        return f"{next(a.value for a in q.numeric if a.fraction >= 1 - EPSILON):g}"
+
     def grade(self, q: QuestionData, response: float) -> Grade:
         return _best([a for a in q.numeric if abs(response - a.value) <= a.tolerance + EPSILON])
 
@@ -405,6 +424,10 @@ class Matching(QuestionType):
 
     def right_answers(self, q: QuestionData) -> list[str]:
         return [f"{p.prompt} → {p.answer}" for p in q.pairs if p.prompt]
+
+    def model_response(self, q: QuestionData) -> Any:
+        answers = self.answers(q)
+        return {str(i): str(answers.index(p.answer)) for i, p in enumerate(q.pairs) if p.prompt}
 
     def _describe(self, q: QuestionData, response: Any) -> list[str]:
         answers = self.answers(q)

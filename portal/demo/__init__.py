@@ -5,12 +5,14 @@
 
 from __future__ import annotations
 
+import random
 import secrets
 import tomllib
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
@@ -23,6 +25,10 @@ from portal.accounts.models import User
 from portal.accounts.permissions import Role
 from portal.content import formkeys, workflow
 from portal.content.topics import ensure_default_topics
+from portal.courses import attempts, learning, questions, quizzes
+from portal.courses import services as course_services
+from portal.courses.models import Course, Quiz
+from portal.demo.courses import read_courses
 from portal.extensions import db
 from portal.materials import services as materials
 from portal.materials.models import Material
@@ -35,6 +41,10 @@ DEMO_USERS = (
     (Role.citizen, "citizen@demo.huquq.uz", "Dilnoza Karimova", "uz", None),
     (Role.inspector, "inspector@demo.huquq.uz", "Sardor Aliyev", "uz",
      ("Toshkent shahri", "Chilonzor tumani")),
+    (Role.inspector, "inspector2@demo.huquq.uz", "Bekzod Nazarov", "uz",
+     ("Toshkent shahri", "Chilonzor tumani")),
+    (Role.inspector, "inspector3@demo.huquq.uz", "Gulnora Saidova", "ru",
+     ("Toshkent shahri", "Yunusobod tumani")),
     (Role.trainer, "trainer@demo.huquq.uz", "Malika Rustamova", "ru", None),
     (Role.editor, "editor@demo.huquq.uz", "Jasur Toshmatov", "uz", None),
     (Role.consultant, "consultant@demo.huquq.uz", "Nodira Yusupova", "ru", None),
@@ -119,6 +129,88 @@ def load_guides(editor: User) -> int:
     return added
 
 
+def load_courses(trainer: User, editor: User) -> list[Course]:
+    """Create and publish the demo courses that are not there yet; returns the new ones."""
+    created = []
+    groups: dict[str, str] = {}
+    for demo in read_courses():
+        key = str(uuid.uuid5(DEMO_NAMESPACE, f"course.{demo.key}.{demo.language}"))
+        existing = formkeys.already_created(Course, key)
+        if existing is not None:
+            groups[demo.key] = existing.translation_group
+            continue
+        course = course_services.create_course(course_services.CourseInput(
+            title=demo.title, summary=demo.summary, description=demo.description,
+            topics=demo.topics, audience=demo.audience, language=demo.language,
+            credit_hours=demo.credit_hours), trainer.id, form_key=key)
+        course.translation_group = groups.setdefault(demo.key, course.translation_group)
+        course.certificate_valid_months = demo.certificate_valid_months
+        course_services.import_gift(course, demo.gift, trainer.id)
+        bank = {c.name: (c, qs) for c, qs in quizzes.categories(course) if c is not None}
+        for demo_module in demo.modules:
+            module = course_services.add_module(course, demo_module.title, trainer.id)
+            for lesson in demo_module.lessons:
+                course_services.add_lesson(module, lesson.title, lesson.body, lesson.minutes,
+                                           trainer.id)
+            for q in demo_module.quizzes:
+                quiz = quizzes.create_quiz(module, q.title, q.intro, quizzes.QuizSettings(
+                    shuffle_questions=q.shuffle_questions, shuffle_choices=q.shuffle_choices,
+                    questions_per_page=q.questions_per_page,
+                    time_limit_minutes=q.time_limit_minutes or None,
+                    max_attempts=q.max_attempts or None, grading=q.grading,
+                    pass_mark=Decimal(q.pass_mark)), trainer.id)
+                fixed = [question.id for name in q.fixed_categories for question in bank[name][1]]
+                quizzes.set_questions(quiz, course, fixed,
+                                      {bank[name][0].id: count for name, count in q.random})
+        workflow.transition(course, "submit", trainer)
+        workflow.transition(course, "publish", editor, "demo content")
+        created.append(course)
+    return created
+
+
+def _pass_quiz(quiz: Quiz, user: User, seed: int, *, right: bool = True) -> None:
+    """An attempt answered with the model answers (or all wrong), finished."""
+    attempt = attempts.start(quiz, user.id, rng=random.Random(seed))  # noqa: S311 - demo data
+    answers = {}
+    if right:
+        for entry in attempt.layout:
+            q = questions.from_json(entry["data"])
+            answers[entry["id"]] = questions.question_type(q.kind).model_response(q)
+    attempts.save(attempt, 1, answers)
+    attempts.finish(attempt)
+
+
+def load_progress(new_courses: list[Course], trainer: User) -> None:
+    """Demo inspectors' learning in the new Uzbek courses: one completed with a certificate, one
+    half-way, one overdue; only for courses created by this run (so a second run adds nothing)."""
+    uz = [c for c in new_courses if c.language == "uz"]
+    if not uz:
+        return
+    first, second, third = (accounts.find_by_email(email) for email in (
+        "inspector@demo.huquq.uz", "inspector2@demo.huquq.uz", "inspector3@demo.huquq.uz"))
+    assert first is not None and second is not None and third is not None
+    today = date.today()
+    for n, course in enumerate(uz):
+        learning.assign(course, [first.id, second.id], today + timedelta(days=30 + 15 * n),
+                        trainer.id)
+        if n == 0:
+            for lesson in learning.lessons(course):
+                learning.mark_done(lesson, first.id)
+            for seed, quiz in enumerate(learning.quizzes(course)):
+                _pass_quiz(quiz, first, seed)
+            enrolment = learning.enrolment_of(course, first.id)
+            assert enrolment is not None
+            learning.check_completion(enrolment)
+        for lesson in course.modules[0].lessons:
+            learning.mark_done(lesson, second.id)
+        if course.modules[0].quizzes:
+            _pass_quiz(course.modules[0].quizzes[0], second, 99 + n, right=False)
+        learning.assign(course, [third.id], today + timedelta(days=14), trainer.id)
+        enrolment = learning.enrolment_of(course, third.id)
+        assert enrolment is not None
+        enrolment.due_on = today - timedelta(days=3)  # overdue: the report shows it
+
+
 @demo_cli.command("load")
 def load() -> None:
     """Load demo users, units, topics and guides (running it again changes nothing)."""
@@ -131,8 +223,13 @@ def load() -> None:
     editor = accounts.find_by_email("editor@demo.huquq.uz")
     assert editor is not None
     added = load_guides(editor)
+    trainer = accounts.find_by_email("trainer@demo.huquq.uz")
+    assert trainer is not None
+    new_courses = load_courses(trainer, editor)
+    load_progress(new_courses, trainer)
     db.session.commit()
-    click.echo(f"demo: {len(new_users)} new users, {added} new guides")
+    click.echo(f"demo: {len(new_users)} new users, {added} new guides, "
+               f"{len(new_courses)} new courses")
     click.echo(f"demo accounts (role email password): {accounts_file}")
 
 

@@ -179,3 +179,16 @@ def test_shuffled_choices_keep_their_ids() -> None:
     orders = {tuple(i for i, _ in question_type("single").public(q, random.Random(s))["choices"])
               for s in range(20)}
     assert len(orders) > 1
+
+
+def test_every_type_has_a_model_response_that_earns_full_marks() -> None:
+    from portal.courses import gift
+    from tests.courses.quizzing import GIFT
+
+    parsed = gift.parse(GIFT)
+    assert {q.kind for q in parsed} == set(REGISTRY)
+    for q in parsed:
+        kind = REGISTRY[q.kind]
+        response = kind.model_response(q)
+        kind.accept(q, response)
+        assert grade(q, response).fraction == 1.0, q.name
