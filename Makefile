@@ -27,6 +27,7 @@ demo: db
 	$(BIN)/flask demo load
 
 run: demo
+	$(BIN)/flask courses renew-certificates
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: setup
