@@ -40,7 +40,7 @@ class Structure(HTMLParser):
             if a.get("for"):
                 self.labels.add(str(a["for"]))
             self._label_depth += 1
-        if tag == "img" and not a.get("alt"):
+        if tag == "img" and a.get("alt") is None:  # alt="" marks a decorative image
             self.images_without_alt += 1
         if tag in {"input", "select", "textarea"}:
             if tag == "input" and a.get("type") in {"hidden", "submit", "button"}:

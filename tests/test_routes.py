@@ -9,6 +9,7 @@ from flask import Flask
 from sqlalchemy import event
 
 from portal.content import attachments
+from portal.courses import quizzes
 from portal.courses import services as course_services
 from portal.extensions import db
 from tests.conftest import PASSWORD, csrf_token, make_app, make_material, make_user
@@ -42,15 +43,24 @@ def test_no_get_request_writes_to_the_database(app, client, auth) -> None:
         course = course_services.create_course(course_services.CourseInput(title="Swept"), None)
         module = course_services.add_module(course, "Part one", None)
         lesson = course_services.add_lesson(module, "First", "Text.", 5, None)
+        quiz = quizzes.create_quiz(module, "Check", "", quizzes.QuizSettings(), None)
         db.session.commit()
         values = {"slug": guide.slug, "attachment_id": pdf.id, "name": "a.pdf", "user_id": 1,
                   "number": 1, "filename": "css/portal.css", "module_id": module.id,
-                  "lesson_id": lesson.id}
+                  "lesson_id": lesson.id, "question_id": 1, "quiz_id": quiz.id,
+                  "attempt_id": 1, "code": "ABCD-EFGH-JKLM"}
         course_urls = {f"/courses/{course.slug}", f"/courses/{course.slug}/questions",
                        f"/courses/{course.slug}/questions.gift",
                        f"/courses/{course.slug}/lessons/{lesson.id}",
                        f"/courses/{course.slug}/lessons/{lesson.id}/edit",
-                       f"/courses/{course.slug}/modules/{module.id}/lessons/new"}
+                       f"/courses/{course.slug}/modules/{module.id}/lessons/new",
+                       f"/courses/{course.slug}/quizzes/{quiz.id}",
+                       f"/courses/{course.slug}/quizzes/{quiz.id}/edit",
+                       f"/courses/{course.slug}/quizzes/{quiz.id}/questions",
+                       f"/courses/{course.slug}/modules/{module.id}/quizzes/new",
+                       f"/courses/{course.slug}/report",
+                       f"/courses/{course.slug}/report?format=csv",
+                       f"/courses/{course.slug}/quizzes/{quiz.id}/report", "/my/learning"}
         draft_slug = draft.slug
     auth.login("admin@example.uz", PASSWORD)
     statements: list[str] = []
@@ -103,7 +113,7 @@ def test_every_post_route_refuses_a_request_without_csrf_token(csrf_app) -> None
 
         slug = db.session.scalar(db.select(Material.slug))
     values = {"slug": slug, "attachment_id": 1, "user_id": 1, "number": 1, "module_id": 1,
-              "lesson_id": 1}
+              "lesson_id": 1, "question_id": 1, "quiz_id": 1, "attempt_id": 1, "code": "X"}
 
     checked = 0
     for rule in csrf_app.url_map.iter_rules():

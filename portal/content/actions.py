@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
-from flask import abort, flash, redirect
+from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.content import workflow
-from portal.content.forms import WorkflowForm
+from portal.content import revisions, workflow
+from portal.content.forms import EmptyForm, WorkflowForm
 from portal.extensions import db
+from portal.web import int_arg
 
 Item = TypeVar("Item", bound=workflow.Publishable)
+
+
+def visible_or_404(item: Item | None, can_view: Callable[[Item, Any], bool]) -> Item:
+    """*item* if the current user may see it; a missing item and a hidden one both answer 404.
+
+    Drafts, expired and restricted items look like missing ones: there is nothing to probe.
+    """
+    if item is None or not can_view(item, current_user):
+        abort(404)
+    return item
 
 
 def editable_or_403(item: Item) -> Item:
@@ -37,4 +50,78 @@ def apply_move(item: workflow.Publishable, back: str) -> ResponseReturnValue:
         abort(403)
     db.session.commit()
     flash(_("Done: %(move)s.", move=done.label), "success")
+    return redirect(back)
+
+
+# History, diff and restore ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryLinks:
+    """Where an item's history pages point.
+
+    The content type's blueprint names its views ``detail``, ``history``, ``diff`` and
+    ``restore``; *args* are the URL arguments that find the item (``{"slug": ...}``).
+    """
+
+    blueprint: str
+    args: Mapping[str, Any] = field(default_factory=dict)
+
+    def url(self, view: str, **extra: Any) -> str:
+        return url_for(f"{self.blueprint}.{view}", **self.args, **extra)
+
+
+def _revisioned(item: workflow.Publishable) -> revisions.Revisioned:
+    if not isinstance(item, revisions.Revisioned):
+        raise TypeError(f"{type(item).__name__} keeps no revisions")
+    return item
+
+
+def history_page(item: workflow.Publishable, links: HistoryLinks,
+                 view_label: str) -> ResponseReturnValue:
+    """The item's revisions, newest first, with "compare" and "restore" (the caller checked
+    that the user may manage the item; restoring is offered only while they may edit it)."""
+    return render_template("content/history.html", item=item, links=links,
+                           view_label=view_label,
+                           revisions=revisions.history(_revisioned(item)),
+                           restore_form=EmptyForm(),
+                           can_edit=workflow.can_edit(item, current_user))
+
+
+def diff_page(item: workflow.Publishable, links: HistoryLinks,
+              labels: Mapping[str, Any] | None = None) -> ResponseReturnValue:
+    """The line diff of two revisions named by the ``a`` and ``b`` query arguments.
+
+    Fields are the item's ``revision_fields`` first, then whatever else its snapshots hold
+    (a guide's topics), so a content type that snapshots more is compared on all of it.
+    """
+    revisioned = _revisioned(item)
+    a, b = int_arg("a"), int_arg("b")
+    if a is None or b is None:
+        abort(400)
+    old, new = revisions.get(revisioned, a), revisions.get(revisioned, b)
+    if old is None or new is None:
+        abort(404)
+    own = revisioned.revision_fields
+    extra = sorted((old.data.keys() | new.data.keys()) - set(own))
+    return render_template("content/diff.html", item=item, links=links, old=old, new=new,
+                           diffs=revisions.diff(old.data, new.data, (*own, *extra)),
+                           labels=revisioned.revision_labels if labels is None else labels)
+
+
+def restore_revision(item: workflow.Publishable, number: int,
+                     back: str) -> ResponseReturnValue:
+    """Put revision *number* back as a new revision, then go to *back*.
+
+    The caller checked that the user may edit the item now (not while it is in review).
+    """
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    revisioned = _revisioned(item)
+    revision = revisions.get(revisioned, number)
+    if revision is None:
+        abort(404)
+    revisions.restore(revisioned, revision, current_user.id)
+    db.session.commit()
+    flash(_("Revision %(n)s is restored.", n=number), "success")
     return redirect(back)

@@ -17,7 +17,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.accounts.forms import LANGUAGE_NAMES, MultiCheckboxField
 from portal.content.topics import all_topics
@@ -51,6 +51,49 @@ class CourseForm(FlaskForm):
                            topics=tuple(self.topics.data or ()), audience=self.audience.data,
                            language=self.language.data,
                            credit_hours=self.credit_hours.data or Decimal(0))
+
+
+class CourseEditForm(CourseForm):
+    """The course's fields after creation: the same as the new-course form, plus a note."""
+
+    form_key = None  # only a form that creates something carries a one-time key
+    comment = StringField(_l("What changed"), validators=[Optional(), Length(max=300)])
+    #: The course's version when the form was opened: a save over a newer one is refused.
+    version = HiddenField()
+
+
+class CoverForm(FlaskForm):
+    file = FileField(_l("Cover image (JPG or PNG)"), validators=[FileRequired(
+        message=_l("Choose a file."))],
+        description=_l("Shown on the course page and in the catalogue. A new image replaces "
+                       "the old one."))
+
+
+class LessonFileForm(FlaskForm):
+    file = FileField(_l("File (PDF, JPG or PNG)"), validators=[FileRequired(
+        message=_l("Choose a file."))])
+
+
+class QuestionForm(FlaskForm):
+    gift = TextAreaField(_l("Question in GIFT"), validators=[DataRequired(), Length(max=50_000)],
+                         description=_l("One question in Moodle's GIFT format, e.g. "
+                                        "::Name::Question text? {=right ~wrong}. A $CATEGORY: "
+                                        "line before it puts it in that category."))
+
+
+class NewQuestionForm(QuestionForm):
+    category = SelectField(_l("Category"), choices=[], default="")
+    new_category = StringField(_l("Or a new category"), validators=[Optional(), Length(max=255)],
+                               description=_l("Used instead of the chosen category."))
+
+    def __init__(self, *args: Any, categories: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.category.choices = [("", _l("As the GIFT text says (or none)"))] + [
+            (name, name) for name in categories or []]
+
+    def chosen_category(self) -> str | None:
+        """The category picked on the form; None to keep what the GIFT text says."""
+        return (self.new_category.data or "").strip() or self.category.data or None
 
 
 class GiftImportForm(FlaskForm):

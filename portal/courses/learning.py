@@ -106,10 +106,14 @@ def lessons(course: Course) -> list[Lesson]:
     return [lesson for module in course.modules for lesson in module.lessons]
 
 
+def is_done(lesson: Lesson, user_id: int) -> bool:
+    return db.session.scalar(select(LessonDone.id).where(
+        LessonDone.lesson_id == lesson.id, LessonDone.user_id == user_id)) is not None
+
+
 def mark_done(lesson: Lesson, user_id: int) -> bool:
     """Record that the learner finished reading the lesson; False when it already was."""
-    if db.session.scalar(select(LessonDone.id).where(LessonDone.lesson_id == lesson.id,
-                                                     LessonDone.user_id == user_id)):
+    if is_done(lesson, user_id):
         return False
     try:
         with db.session.begin_nested():

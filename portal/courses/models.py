@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum, auto
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -150,6 +150,8 @@ class Module(Model):
 
 class Lesson(Model):
     __tablename__ = "lessons"
+    #: What a module's item is, for templates listing lessons and quizzes together.
+    item_kind: ClassVar[str] = "lesson"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     module_id: Mapped[int] = mapped_column(ForeignKey("course_modules.id", ondelete="CASCADE"),
@@ -188,6 +190,7 @@ class Quiz(Model):
     """A graded test inside a module; its questions come from the course's bank (slots)."""
 
     __tablename__ = "quizzes"
+    item_kind: ClassVar[str] = "quiz"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     module_id: Mapped[int] = mapped_column(ForeignKey("course_modules.id", ondelete="CASCADE"),

@@ -182,8 +182,7 @@ def move_quiz(slug: str, quiz_id: int) -> ResponseReturnValue:
     quiz = _quiz_of(course, quiz_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    services.move(quiz, quiz.module.items,  # type: ignore[arg-type]  # TODO widen move()
-                  request.form.get("direction", ""))
+    services.move(quiz, quiz.module.items, request.form.get("direction", ""))
     db.session.commit()
     return redirect(url_for(".detail", slug=slug, _anchor="page-modules"))
 

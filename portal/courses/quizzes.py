@@ -7,12 +7,12 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.content import audit
+from portal.courses import services
 from portal.courses.models import (
     Course,
-    Lesson,
     Module,
     Question,
     QuestionCategory,
@@ -55,19 +55,10 @@ SHARED_SETTINGS = ("shuffle_questions", "shuffle_choices", "questions_per_page",
                    "review_score", "review_answers", "review_feedback")
 
 
-def next_item_position(module: Module) -> int:
-    """After the module's last lesson or quiz (both share one position scale)."""
-    last = max(db.session.scalar(select(func.max(Lesson.position))
-                                 .where(Lesson.module_id == module.id)) or 0,
-               db.session.scalar(select(func.max(Quiz.position))
-                                 .where(Quiz.module_id == module.id)) or 0)
-    return last + 1
-
-
 def create_quiz(module: Module, title: str, intro: str, settings: QuizSettings,
                 actor_id: int | None) -> Quiz:
     quiz = Quiz(module_id=module.id, title=title.strip(), intro=intro.replace("\r\n", "\n"),
-                position=next_item_position(module))
+                position=services.next_item_position(module))
     settings.apply(quiz)
     db.session.add(quiz)
     db.session.flush()

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
+from werkzeug.datastructures import FileStorage
 
-from portal.content import audit, revisions
+from portal.content import attachments, audit, revisions
 from portal.content.slugs import unique_slug
 from portal.content.topics import Topic
 from portal.content.workflow import State
@@ -21,6 +24,7 @@ from portal.courses.models import (
     Module,
     Question,
     QuestionCategory,
+    Quiz,
 )
 from portal.courses.questions import QuestionData, to_json
 from portal.extensions import db
@@ -37,21 +41,51 @@ class CourseInput:
     credit_hours: Decimal = Decimal(0)
 
 
-def create_course(data: CourseInput, actor_id: int | None, *,
-                  form_key: str | None = None) -> Course:
-    """Create a draft course and its first revision."""
-    course = Course(slug=unique_slug(Course, data.title), author_id=actor_id, state=State.draft,
-                    form_key=form_key, translation_group=str(uuid.uuid4()),
-                    title=data.title.strip(), summary=data.summary.strip(),
-                    description=data.description.strip(),
-                    audience=CourseAudience(data.audience), language=data.language,
-                    credit_hours=data.credit_hours)
+#: Attachment item types: a course's cover image, and the files of a lesson.
+COVER = "course-cover"
+LESSON_FILES = "lesson"
+
+
+def _apply(course: Course, data: CourseInput) -> None:
+    course.title = data.title.strip()
+    course.summary = data.summary.replace("\r\n", "\n").strip()
+    course.description = data.description.replace("\r\n", "\n").strip()
+    course.audience = CourseAudience(data.audience)
+    course.language = data.language
+    # The spelling the column gives back ("12.5", "0.0", never "12.50" or "0"), so revisions
+    # taken before and after a reload compare equal and an unchanged form changes nothing.
+    course.credit_hours = Decimal(data.credit_hours).quantize(Decimal("0.1"))
     course.topics = list(db.session.scalars(select(Topic).where(Topic.slug.in_(data.topics))))
+
+
+def create_course(data: CourseInput, actor_id: int | None, *, form_key: str | None = None,
+                  translation_group: str | None = None) -> Course:
+    """Create a draft course and its first revision (a translation joins *translation_group*)."""
+    course = Course(slug=unique_slug(Course, data.title), author_id=actor_id, state=State.draft,
+                    form_key=form_key, translation_group=translation_group or str(uuid.uuid4()))
+    _apply(course, data)
     db.session.add(course)
     db.session.flush()
     audit.log("course.create", "course", course.id, actor_id, label=course.title)
     revisions.record(course, actor_id, comment="created")
     return course
+
+
+def update_course(course: Course, data: CourseInput, actor_id: int | None,
+                  comment: str = "") -> revisions.Revision | None:
+    """Save the course's new text; a save that changes nothing keeps no revision.
+
+    The caller compares the form's version first; a write racing another one fails at flush
+    (the ``version`` column), never overwrites it silently.
+    """
+    before = (course.revision_snapshot(), sorted(t.slug for t in course.topics))
+    _apply(course, data)
+    if (course.revision_snapshot(), sorted(t.slug for t in course.topics)) == before:
+        db.session.flush()
+        return None
+    audit.log("course.edit", "course", course.id, actor_id, label=course.title,
+              comment=comment)
+    return revisions.record(course, actor_id, comment=comment)
 
 
 def may_manage(course: Course, user: Any) -> bool:
@@ -84,6 +118,86 @@ def by_slug(slug: str) -> Course | None:
     return db.session.scalar(select(Course).where(Course.slug == slug))
 
 
+def translations(course: Course, user: Any) -> list[Course]:
+    """The other language versions of *course* that *user* may see."""
+    others = db.session.scalars(select(Course).where(
+        Course.translation_group == course.translation_group, Course.id != course.id
+    ).order_by(Course.language))
+    return [c for c in others if can_view(c, user)]
+
+
+def translation_in(course: Course, language: str) -> Course | None:
+    """The course's other version in *language*, whatever its state."""
+    return db.session.scalar(select(Course).where(
+        Course.translation_group == course.translation_group,
+        Course.language == language, Course.id != (course.id or 0)))
+
+
+# Files: the cover image and lesson attachments ---------------------------------------------------
+
+
+def may_see_cover(course_id: int, user: Any) -> bool:
+    """Whoever may see the course may see its cover."""
+    course = db.session.get(Course, course_id)
+    return course is not None and can_view(course, user)
+
+
+def may_see_lesson_file(lesson_id: int, user: Any) -> bool:
+    """Whoever may see the lesson's course may download the lesson's files."""
+    lesson = db.session.get(Lesson, lesson_id)
+    return lesson is not None and may_see_cover(lesson.module.course_id, user)
+
+
+def cover_of(course: Course) -> attachments.Attachment | None:
+    found = attachments.for_item(COVER, course.id)
+    return found[-1] if found else None
+
+
+def covers_for(course_ids: Iterable[int]) -> dict[int, attachments.Attachment]:
+    """Cover images by course id, for a page of the catalogue (one query)."""
+    ids = list(course_ids)
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(attachments.Attachment).where(
+        attachments.Attachment.item_type == COVER, attachments.Attachment.item_id.in_(ids)
+    ).order_by(attachments.Attachment.id))
+    return {row.item_id: row for row in rows}  # the newest wins
+
+
+def set_cover(course: Course, upload: FileStorage,
+              actor_id: int | None) -> list[attachments.Attachment]:
+    """Store *upload* (PNG or JPG) as the course's cover in place of the old one.
+
+    Returns the replaced attachments, whose files the caller removes after its commit. Raises
+    :class:`attachments.AttachmentError` for a refused file, having written nothing.
+    """
+    head = upload.stream.read(16)
+    upload.stream.seek(0)
+    kind = attachments.sniff(head)
+    # An empty or too large file is left to save_upload, which says so in the shared words.
+    if head and (kind is None or not kind[0].startswith("image/")):
+        raise attachments.AttachmentError(_l("A cover must be a JPG or PNG image."))
+    old = attachments.for_item(COVER, course.id)
+    attachments.save_upload(upload, COVER, course.id, actor_id)
+    for attachment in old:
+        attachments.remove(attachment, actor_id)
+    db.session.flush()
+    return old
+
+
+def remove_cover(course: Course, actor_id: int | None) -> list[attachments.Attachment]:
+    """Drop the course's cover; returns the attachments whose files go after the commit."""
+    old = attachments.for_item(COVER, course.id)
+    for attachment in old:
+        attachments.remove(attachment, actor_id)
+    db.session.flush()
+    return old
+
+
+def lesson_files(lesson: Lesson) -> list[attachments.Attachment]:
+    return attachments.for_item(LESSON_FILES, lesson.id)
+
+
 def category(course: Course, name: str) -> QuestionCategory | None:
     """The bank's category called *name*, created when missing; None for no category."""
     name = name.strip()[:255]
@@ -103,6 +217,90 @@ def add_question(course: Course, q: QuestionData, actor_id: int | None) -> Quest
                    name=q.name[:255], data=to_json(q), created_by_id=actor_id)
     db.session.add(row)
     return row
+
+
+class OneQuestionError(ValueError):
+    """GIFT text for one question that holds none or several; the message is for the user."""
+
+
+def parse_one(text: str) -> QuestionData:
+    """The one question GIFT *text* holds.
+
+    Raises :class:`gift.GiftError` (problems with their lines) or :class:`OneQuestionError`.
+    """
+    parsed = gift.parse(text)
+    if not parsed:
+        raise OneQuestionError(_l("Write one question: the text holds none."))
+    if len(parsed) > 1:
+        raise OneQuestionError(_l("Write one question: the text holds %(n)s. Add the others "
+                                  "one by one or import them as a file.", n=len(parsed)))
+    return parsed[0]
+
+
+def _question_label(q: QuestionData) -> str:
+    return (q.name or q.text)[:200]
+
+
+def create_question(course: Course, q: QuestionData, actor_id: int | None) -> Question:
+    """Add one question written on the bank page."""
+    row = add_question(course, q, actor_id)
+    db.session.flush()
+    audit.log("course.question_add", "course", course.id, actor_id, label=course.title,
+              detail=_question_label(q))
+    return row
+
+
+def update_question(course: Course, row: Question, q: QuestionData,
+                    actor_id: int | None) -> bool:
+    """Replace the question with *q* (its category included); False when nothing changed."""
+    if to_json(q) == row.data and (row.category.name if row.category else "") == q.category:
+        return False
+    row.category = category(course, q.category)
+    row.kind, row.name, row.data = q.kind, q.name[:255], to_json(q)
+    db.session.flush()
+    audit.log("course.question_edit", "course", course.id, actor_id, label=course.title,
+              detail=_question_label(q))
+    return True
+
+
+def delete_question(row: Question, actor_id: int | None) -> None:
+    """Delete the question from the bank.
+
+    Attempts keep their own copy of it; a quiz slot that named it goes with it (ON DELETE
+    CASCADE), so the quiz has one question fewer.
+    """
+    audit.log("course.question_delete", "course", row.course_id, actor_id,
+              detail=_question_label(row.content))
+    db.session.delete(row)
+    db.session.flush()
+
+
+def question_of(course: Course, question_id: int) -> Question | None:
+    """The bank's question *question_id*; None for another course's question."""
+    return db.session.scalar(select(Question).where(Question.id == question_id,
+                                                    Question.course_id == course.id))
+
+
+def categories(course: Course) -> list[QuestionCategory]:
+    return list(db.session.scalars(select(QuestionCategory).where(
+        QuestionCategory.course_id == course.id).order_by(QuestionCategory.name)))
+
+
+@dataclass
+class BankGroup:
+    """The questions of one category of a bank; *category* None for those without one."""
+
+    category: QuestionCategory | None
+    questions: list[Question] = field(default_factory=list)
+
+
+def bank_groups(course: Course) -> list[BankGroup]:
+    """Every category of the bank by name (empty ones too), then questions without one."""
+    groups = {c.id: BankGroup(c) for c in categories(course)}
+    loose = BankGroup(None)
+    for q in bank(course):
+        groups.get(q.category_id or 0, loose).questions.append(q)
+    return [*groups.values(), *([loose] if loose.questions else [])]
 
 
 def import_gift(course: Course, text: str, actor_id: int | None) -> list[Question]:
@@ -142,11 +340,16 @@ def add_module(course: Course, title: str, actor_id: int | None) -> Module:
     return module
 
 
+def next_item_position(module: Module) -> int:
+    """After the module's last lesson or quiz (both share one position scale)."""
+    return max(_next_position(Lesson, Lesson.module_id, module.id),
+               _next_position(Quiz, Quiz.module_id, module.id))
+
+
 def add_lesson(module: Module, title: str, body: str, minutes: int,
                actor_id: int | None) -> Lesson:
     lesson = Lesson(module_id=module.id, title=title.strip(), body=body.replace("\r\n", "\n"),
-                    minutes=minutes,
-                    position=_next_position(Lesson, Lesson.module_id, module.id))
+                    minutes=minutes, position=next_item_position(module))
     db.session.add(lesson)
     db.session.flush()
     audit.log("course.lesson_add", "course", module.course_id, actor_id, label=lesson.title)
@@ -160,7 +363,7 @@ def update_lesson(lesson: Lesson, title: str, body: str, minutes: int,
               label=lesson.title)
 
 
-def move(item: Module | Lesson, siblings: list[Any], direction: str) -> bool:
+def move(item: Module | Lesson | Quiz, siblings: list[Any], direction: str) -> bool:
     """Swap *item* with its neighbour up or down among *siblings*; False at either end."""
     index = siblings.index(item)
     other = index - 1 if direction == "up" else index + 1

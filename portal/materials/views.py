@@ -24,8 +24,16 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.decorators import permission_required
 from portal.accounts.models import AnonymousUser
-from portal.content import attachments, formkeys, revisions, workflow
-from portal.content.actions import apply_move, editable_or_403
+from portal.content import attachments, formkeys, workflow
+from portal.content.actions import (
+    HistoryLinks,
+    apply_move,
+    diff_page,
+    editable_or_403,
+    history_page,
+    restore_revision,
+    visible_or_404,
+)
 from portal.content.forms import EmptyForm, WorkflowForm
 from portal.content.markdown import reading_minutes, render
 from portal.content.topics import all_topics
@@ -34,22 +42,26 @@ from portal.i18n import LANGUAGE_NAMES, current_language
 from portal.materials import services
 from portal.materials.forms import AttachmentForm, MaterialForm
 from portal.materials.models import AUDIENCE_LABELS, Audience, Material
-from portal.web import int_arg, paginate
+from portal.web import paginate
 
 bp = Blueprint("materials", __name__, url_prefix="/materials")
 
 
 def _get_visible(slug: str) -> Material:
-    material = services.by_slug(slug)
-    # Drafts, expired and restricted guides answer 404 like a missing one: nothing to probe.
-    if material is None or not services.can_view(material, current_user):
-        abort(404)
-    return material
+    return visible_or_404(services.by_slug(slug), services.can_view)
 
 
 def _get_editable(slug: str) -> Material:
     """The guide if the user may change it now: 404 when they may not see it, else 403."""
     return editable_or_403(_get_visible(slug))
+
+
+def _get_managed(slug: str) -> Material:
+    """The guide if the user is staff who may see its history: 404 if hidden, else 403."""
+    material = _get_visible(slug)
+    if not services.may_manage(material, current_user):
+        abort(403)
+    return material
 
 
 def _fill_from(form: MaterialForm, material: Material) -> None:
@@ -222,45 +234,26 @@ def move(slug: str) -> ResponseReturnValue:
     return apply_move(_get_visible(slug), url_for(".detail", slug=slug))
 
 
+def _history_links(material: Material) -> HistoryLinks:
+    return HistoryLinks("materials", {"slug": material.slug})
+
+
 @bp.route("/<slug>/history")
 def history(slug: str) -> ResponseReturnValue:
-    material = _get_visible(slug)
-    if not services.may_manage(material, current_user):
-        abort(403)
-    return render_template("materials/history.html", material=material,
-                           revisions=revisions.history(material), restore_form=EmptyForm(),
-                           can_edit=workflow.can_edit(material, current_user))
+    material = _get_managed(slug)
+    return history_page(material, _history_links(material), _("View the guide"))
 
 
 @bp.route("/<slug>/history/diff")
 def diff(slug: str) -> ResponseReturnValue:
-    material = _get_visible(slug)
-    if not services.may_manage(material, current_user):
-        abort(403)
-    a, b = int_arg("a"), int_arg("b")
-    if a is None or b is None:
-        abort(400)
-    old, new = revisions.get(material, a), revisions.get(material, b)
-    if old is None or new is None:
-        abort(404)
-    fields = (*Material.revision_fields, "topics")
-    return render_template("materials/diff.html", material=material, old=old, new=new,
-                           diffs=revisions.diff(old.data, new.data, fields),
-                           labels=Material.revision_labels)
+    material = _get_managed(slug)
+    return diff_page(material, _history_links(material))
 
 
 @bp.route("/<slug>/history/<id:number>/restore", methods=["POST"])
 def restore(slug: str, number: int) -> ResponseReturnValue:
     material = _get_editable(slug)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    revision = revisions.get(material, number)
-    if revision is None:
-        abort(404)
-    revisions.restore(material, revision, current_user.id)
-    db.session.commit()
-    flash(_("Revision %(n)s is restored.", n=number), "success")
-    return redirect(url_for(".history", slug=material.slug))
+    return restore_revision(material, number, url_for(".history", slug=material.slug))
 
 
 @bp.route("/<slug>/attachments", methods=["POST"])

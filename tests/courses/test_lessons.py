@@ -157,3 +157,141 @@ def test_lesson_pages_are_accessible(app, client, authored) -> None:
         response = client.get(url)
         assert response.status_code == 200, url
         check(response.get_data(as_text=True), url)
+
+
+# Lesson files
+
+
+def attach(client, slug: str, lesson_id: int, data: bytes, name: str):
+    import io
+
+    return client.post(f"/courses/{slug}/lessons/{lesson_id}/files",
+                       data={"file": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+
+
+def lesson_files(app) -> list:
+    from portal.content.attachments import Attachment
+
+    with app.app_context():
+        return list(db.session.scalars(select(Attachment).where(
+            Attachment.item_type == "lesson").order_by(Attachment.id)))
+
+
+def test_files_attached_on_the_lesson_edit_page_are_listed_on_the_lesson(app, client,
+                                                                          authored) -> None:
+    from tests.content.test_attachments import PDF, PNG
+
+    slug, ids = authored
+    lesson_id = ids["Silence"]
+
+    first = attach(client, slug, lesson_id, PDF, "Law on prevention.pdf")
+    second = attach(client, slug, lesson_id, PNG + b"\x00" * 2048, "scheme.png")
+
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"].endswith(f"/lessons/{lesson_id}/edit#page-files")
+    pdf, png = lesson_files(app)
+    assert (pdf.item_id, pdf.content_type) == (lesson_id, "application/pdf")
+    page = client.get(f"/courses/{slug}/lessons/{lesson_id}").get_data(as_text=True)
+    assert (f'<a href="/attachments/{pdf.id}/Law%20on%20prevention.pdf" download>'
+            f"Law on prevention.pdf</a> (0 KB)") in page
+    assert f'download>scheme.png</a> ({round(png.size / 1024)} KB)' in page
+    edit_page = client.get(f"/courses/{slug}/lessons/{lesson_id}/edit").get_data(as_text=True)
+    assert "Remove Law on prevention.pdf" in edit_page
+    other = client.get(f"/courses/{slug}/lessons/{ids['Open questions']}").get_data(
+        as_text=True)
+    assert "Law on prevention.pdf" not in other
+
+
+def test_a_lesson_file_of_the_wrong_type_is_refused_next_to_the_field(app, client,
+                                                                      authored) -> None:
+    from tests.content.test_attachments import HTML
+
+    slug, ids = authored
+
+    response = attach(client, slug, ids["Silence"], HTML, "notes.pdf")
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="file-error">Only PDF, JPG and PNG files can be attached.' in page
+    assert 'aria-describedby="file-error"' in page
+    assert 'value="Silence"' in page  # the lesson's form shows the saved text
+    assert lesson_files(app) == []
+
+
+def test_a_lesson_file_over_the_limit_gets_413(app, client, authored) -> None:
+    from tests.content.test_attachments import PDF
+
+    slug, ids = authored
+    app.config["UPLOAD_MAX_BYTES"] = 1024
+
+    response = attach(client, slug, ids["Silence"], PDF + b"0" * 2048, "big.pdf")
+
+    assert response.status_code == 413
+    assert 'id="file-error">The file is larger than' in response.get_data(as_text=True)
+    assert lesson_files(app) == []
+
+
+def test_a_lesson_file_is_removed_with_its_stored_file(app, client, authored) -> None:
+    from pathlib import Path
+
+    from tests.content.test_attachments import PDF
+
+    slug, ids = authored
+    attach(client, slug, ids["Silence"], PDF, "notes.pdf")
+    [row] = lesson_files(app)
+    path = Path(app.instance_path) / "attachments" / row.stored_name
+    assert path.exists()
+
+    wrong = client.post(f"/courses/{slug}/lessons/{ids['Open questions']}/files/{row.id}/delete")
+    response = client.post(f"/courses/{slug}/lessons/{ids['Silence']}/files/{row.id}/delete")
+
+    assert wrong.status_code == 404  # only through its own lesson
+    assert response.status_code == 302
+    assert lesson_files(app) == []
+    assert not path.exists()
+
+
+def test_lesson_files_are_downloaded_by_whoever_may_see_the_course(app, client, authored,
+                                                                   auth) -> None:
+    from tests.conftest import PASSWORD, make_user
+    from tests.content.test_attachments import PDF
+
+    slug, ids = authored
+    attach(client, slug, ids["Silence"], PDF, "notes.pdf")
+    [row] = lesson_files(app)
+    url = f"/attachments/{row.id}/notes.pdf"
+    visitor = app.test_client()
+    assert visitor.get(url).status_code == 404  # the course is a draft
+    client.post(f"/courses/{slug}/workflow", data={"move": "submit"})
+    with app.app_context():
+        make_user("editor", "publisher@example.uz")
+        make_user("inspector", "learner@example.uz")
+        make_user("citizen", "citizen@example.uz")
+    auth.logout()
+    auth.login("publisher@example.uz", PASSWORD)
+    client.post(f"/courses/{slug}/workflow", data={"move": "publish"})
+
+    assert visitor.get(url).status_code == 404  # a course for inspectors only
+    citizen = app.test_client()
+    citizen.post("/auth/login", data={"email": "citizen@example.uz", "password": PASSWORD})
+    assert citizen.get(url).status_code == 404
+    learner = app.test_client()
+    learner.post("/auth/login", data={"email": "learner@example.uz", "password": PASSWORD})
+    with learner.get(url) as response:
+        assert response.status_code == 200 and response.data == PDF
+
+
+def test_lesson_files_cannot_change_while_the_course_is_in_review(app, client,
+                                                                  authored) -> None:
+    from tests.content.test_attachments import PDF
+
+    slug, ids = authored
+    attach(client, slug, ids["Silence"], PDF, "notes.pdf")
+    [row] = lesson_files(app)
+    client.post(f"/courses/{slug}/workflow", data={"move": "submit"})
+
+    assert attach(client, slug, ids["Silence"], PDF, "more.pdf").status_code == 403
+    assert client.post(
+        f"/courses/{slug}/lessons/{ids['Silence']}/files/{row.id}/delete").status_code == 403
+    assert len(lesson_files(app)) == 1

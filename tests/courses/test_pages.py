@@ -197,3 +197,194 @@ def test_course_pages_are_accessible(app, client, as_role) -> None:
         response = client.get(url)
         assert response.status_code == 200, url
         check(response.get_data(as_text=True), url)
+
+
+# Preview as learner
+
+
+def authored_course(client) -> tuple[str, int]:
+    """A draft course with a module and a lesson, written by the logged-in trainer."""
+    client.post("/courses/new", data=COURSE)
+    slug = "preventive-conversations"
+    client.post(f"/courses/{slug}/modules", data={"title": "Listening"})
+    client.post(f"/courses/{slug}/modules", data={"title": "Families"})
+    with client.application.app_context():
+        module_id = db.session.scalar(select(Course).where(Course.slug == slug)).modules[0].id
+    response = client.post(f"/courses/{slug}/modules/{module_id}/lessons/new", data={
+        "title": "Open questions", "body": "Ask, then listen.\n", "minutes": "10"})
+    return slug, int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def test_a_manager_previews_the_course_as_learners_see_it(app, client, as_role) -> None:
+    as_role("trainer")
+    slug, lesson_id = authored_course(client)
+    page = client.get(f"/courses/{slug}").get_data(as_text=True)
+    assert f'href="/courses/{slug}?preview=1"' in page and "Preview as learner" in page
+
+    preview = client.get(f"/courses/{slug}?preview=1").get_data(as_text=True)
+
+    assert "Preview: this is what learners see" in preview
+    assert f'href="/courses/{slug}">Back to editing' in preview
+    assert "Listening" in preview and "Open questions" in preview
+    for control in ("Move down", "Add module", "Add a lesson", "page-staff-title",
+                    "Course authoring", "Submit for review", "<form method=\"post\"",
+                    "Not public"):
+        assert control not in preview[preview.index("<main"):], control
+    assert f'href="/courses/{slug}/lessons/{lesson_id}?preview=1"' in preview
+
+
+def test_a_lesson_previewed_as_learner_has_no_authoring_controls(app, client, as_role) -> None:
+    as_role("trainer")
+    slug, lesson_id = authored_course(client)
+    assert "Edit the lesson" in client.get(f"/courses/{slug}/lessons/{lesson_id}").get_data(
+        as_text=True)
+
+    page = client.get(f"/courses/{slug}/lessons/{lesson_id}?preview=1").get_data(as_text=True)
+
+    assert "Preview: this is what learners see" in page
+    assert "Edit the lesson" not in page
+    assert f'href="/courses/{slug}/lessons/{lesson_id}">Back to editing' in page
+    assert f'href="/courses/{slug}?preview=1"' in page
+
+
+def test_preview_is_only_for_managers_and_writes_nothing(app, client, as_role) -> None:
+    from sqlalchemy import event
+
+    slug = make_course(app, audience="everyone")
+    as_role("inspector")
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            page = client.get(f"/courses/{slug}?preview=1").get_data(as_text=True)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+
+    assert "Preview: this is what learners see" not in page  # a learner sees the page anyway
+    assert "Preview as learner" not in page
+    assert not [s for s in statements if s.lstrip().upper().startswith(
+        ("INSERT", "UPDATE", "DELETE"))]
+
+
+# Translations
+
+
+def test_a_manager_translates_a_course_into_a_new_draft_of_the_same_group(app, client,
+                                                                          as_role) -> None:
+    from tests.materials.test_editing import form_on
+
+    as_role("trainer")
+    client.post("/courses/new", data=COURSE)
+    detail = client.get("/courses/preventive-conversations").get_data(as_text=True)
+    link = "/courses/new?translation_of=preventive-conversations&amp;lang=ru"
+    assert f'href="{link}"' in detail and "Translate into Русский" in detail
+
+    page = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    action = "/courses/new?translation_of=preventive-conversations"
+    fields = form_on(page, action)
+    assert "Translation of: Preventive conversations" in page
+    assert fields["language"] == ["ru"] and fields["title"] == [COURSE["title"]]
+    assert fields["topics"] == COURSE["topics"] and fields["credit_hours"] == ["12.5"]
+    fields["title"] = ["Профилактические беседы"]
+    response = client.post(action, data=fields)
+
+    assert response.status_code == 302
+    with app.app_context():
+        original, translation = db.session.scalars(select(Course).order_by(Course.id)).all()
+        assert translation.translation_group == original.translation_group
+        assert (translation.language, translation.state) == ("ru", "draft")
+        assert translation.slug == "profilakticheskie-besedy"
+    detail = client.get("/courses/preventive-conversations").get_data(as_text=True)
+    assert 'href="/courses/profilakticheskie-besedy" hreflang="ru"' in detail
+    assert "Translate into Русский" not in detail
+    again = client.post(action, data={**COURSE, "language": "ru", "title": "Ещё одна"})
+    assert again.status_code == 422
+    assert "already has a version in this language" in again.get_data(as_text=True)
+
+
+def translated(app) -> tuple[str, str]:
+    """A published English course and its Russian translation, published too."""
+    from portal.content import workflow
+
+    with app.app_context():
+        author = make_user("trainer", "translator@example.uz")
+        publisher = make_user("editor", "publisher@example.uz")
+        english = services.create_course(services.CourseInput(
+            title="Preventive conversations", audience="everyone", language="en",
+            topics=("crime-prevention",)), author.id)
+        russian = services.create_course(services.CourseInput(
+            title="Профилактические беседы", audience="everyone", language="ru",
+            topics=("crime-prevention",)), author.id,
+            translation_group=english.translation_group)
+        for course in (english, russian):
+            workflow.transition(course, "submit", author)
+            workflow.transition(course, "publish", publisher)
+        db.session.commit()
+        return english.slug, russian.slug
+
+
+def test_a_course_page_links_its_other_languages(app, client) -> None:
+    english, russian = translated(app)
+
+    page = client.get(f"/courses/{english}").get_data(as_text=True)
+
+    assert "Also in:" in page
+    assert f'href="/courses/{russian}" hreflang="ru" lang="ru">Русский</a>' in page
+
+
+def test_asking_for_a_language_with_a_translation_redirects_to_it(app, client) -> None:
+    english, russian = translated(app)
+
+    response = client.get(f"/courses/{english}?lang=ru")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/courses/{russian}")
+
+
+def test_asking_for_a_missing_language_shows_the_course_with_a_notice(app, client) -> None:
+    english, _ = translated(app)
+
+    response = client.get(f"/courses/{english}?lang=uz")
+
+    assert response.status_code == 200
+    assert ("This course is not available in Oʻzbekcha; it is shown in English."
+            in response.get_data(as_text=True))
+
+
+def test_a_draft_translation_is_not_offered_to_learners(app, client, as_role) -> None:
+    with app.app_context():
+        author = make_user("trainer", "translator@example.uz")
+        english = services.create_course(services.CourseInput(
+            title="Preventive conversations", audience="everyone", language="en"), author.id)
+        services.create_course(services.CourseInput(
+            title="Профилактические беседы", audience="everyone", language="ru"), author.id,
+            translation_group=english.translation_group)
+        from portal.content import workflow
+
+        workflow.transition(english, "submit", author)
+        workflow.transition(english, "publish", make_user("editor", "publisher@example.uz"))
+        db.session.commit()
+
+    page = client.get("/courses/preventive-conversations?lang=ru")
+
+    assert page.status_code == 200  # no redirect to a draft
+    assert "Also in:" not in page.get_data(as_text=True)
+    as_role("trainer")
+    staff = client.get("/courses/preventive-conversations").get_data(as_text=True)
+    preview = client.get("/courses/preventive-conversations?preview=1").get_data(as_text=True)
+    assert "Also in:" in staff and "Also in:" not in preview
+
+
+def test_course_authoring_pages_are_accessible(app, client, as_role) -> None:
+    as_role("trainer")
+    slug, lesson_id = authored_course(client)
+
+    for url in (f"/courses/{slug}?preview=1", f"/courses/{slug}/lessons/{lesson_id}?preview=1",
+                f"/courses/new?translation_of={slug}&lang=ru", f"/courses/{slug}/edit"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        check(response.get_data(as_text=True), url)

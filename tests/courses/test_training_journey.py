@@ -28,6 +28,8 @@ def login(app, role: str, email: str | None = None):
     client = app.test_client()
     assert post_form(client, "/auth/login", {"email": found[1], "password": found[2]}
                      ).status_code == 302
+    # demo users speak Uzbek or Russian: this test reads the pages in English
+    assert post_form(client, "/language", {"lang": "en"}, page_url="/").status_code == 302
     return client
 
 
