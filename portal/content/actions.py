@@ -125,3 +125,18 @@ def restore_revision(item: workflow.Publishable, number: int,
     db.session.commit()
     flash(_("Revision %(n)s is restored.", n=number), "success")
     return redirect(back)
+
+
+def edit_refusal(form: Any, item: workflow.Publishable, *, language_taken: bool,
+                 taken: str, stale: str) -> int | None:
+    """Why an edit form that validated must not be saved: 422 when its language is taken by a
+    translation, 409 when someone else saved the item after the form was opened (the user's
+    text stays in the form, and saving again overwrites on purpose); None to save."""
+    if language_taken:
+        form.language.errors.append(taken)
+        return 422
+    if form.version.data and str(form.version.data) != str(item.version):
+        form.form_errors.append(stale)
+        form.version.data = str(item.version)
+        return 409
+    return None

@@ -28,8 +28,9 @@ from portal.courses import attempts, certificate_pdf, learning, quizzes, service
 from portal.courses.models import Attempt, Certificate, Course, Enrolment
 from portal.courses.questions import from_json, question_type
 from portal.courses.quiz_forms import AssignForm, RevokeForm
-from portal.courses.quiz_views import _course, _quiz_of
+from portal.courses.quiz_views import quiz_of
 from portal.courses.views import bp as courses_bp
+from portal.courses.views import lesson_of, visible_course
 from portal.extensions import db
 
 bp = Blueprint("learning", __name__)
@@ -53,7 +54,7 @@ def status_of(enrolment: Enrolment, progress: learning.Progress, today: date) ->
 @courses_bp.route("/<slug>/enrol", methods=["POST"])
 @login_required
 def enrol(slug: str) -> ResponseReturnValue:
-    course = _course(slug)
+    course = visible_course(slug)
     if not EmptyForm().validate_on_submit():
         abort(400)
     if not course.is_live:
@@ -68,11 +69,8 @@ def enrol(slug: str) -> ResponseReturnValue:
 @login_required
 def lesson_done(slug: str, lesson_id: int) -> ResponseReturnValue:
     """Mark the lesson read (enrolling the learner when needed) and go to the next step."""
-    course = _course(slug)
-    sequence = services.lesson_sequence(course)
-    lesson = next((le for le in sequence if le.id == lesson_id), None)
-    if lesson is None:
-        abort(404)
+    course = visible_course(slug)
+    lesson = lesson_of(course, lesson_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     if not course.is_live:
@@ -88,7 +86,7 @@ def lesson_done(slug: str, lesson_id: int) -> ResponseReturnValue:
     index = items.index(lesson)
     if index + 1 < len(items):
         following = items[index + 1]
-        if following in sequence:
+        if following.item_kind == "lesson":
             return redirect(url_for("courses.lesson", slug=slug, lesson_id=following.id))
         return redirect(url_for("courses.quiz", slug=slug, quiz_id=following.id))
     return redirect(url_for("courses.detail", slug=slug))
@@ -168,7 +166,7 @@ def revoke(code: str) -> ResponseReturnValue:
 # --- trainers: assignment and reports --------------------------------------------------------
 
 def _reported(slug: str) -> Course:
-    course = _course(slug)
+    course = visible_course(slug)
     if not (services.may_manage(course, current_user) or current_user.can("course.reports")):
         abort(403)
     return course
@@ -177,7 +175,7 @@ def _reported(slug: str) -> Course:
 @courses_bp.route("/<slug>/assign", methods=["GET", "POST"])
 @permission_required("course.assign")
 def assign(slug: str) -> ResponseReturnValue:
-    course = _course(slug)
+    course = visible_course(slug)
     if not course.is_live:
         flash(_("Publish the course before assigning it."), "error")
         return redirect(url_for("courses.detail", slug=slug))
@@ -248,7 +246,7 @@ def _choice_labels(entry: dict[str, object], raw: object) -> list[str]:
 @courses_bp.route("/<slug>/quizzes/<id:quiz_id>/report")
 def quiz_report(slug: str, quiz_id: int) -> ResponseReturnValue:
     course = _reported(slug)
-    quiz = _quiz_of(course, quiz_id)
+    quiz = quiz_of(course, quiz_id)
     finished = [a for a in db.session.scalars(
         db.select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.preview.is_(False))
         .order_by(Attempt.id)) if not a.is_open]

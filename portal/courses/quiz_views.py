@@ -25,14 +25,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.content import workflow
-from portal.content.actions import editable_or_403
 from portal.content.forms import EmptyForm
 from portal.content.markdown import render
 from portal.courses import attempts, learning, quizzes, services
-from portal.courses.models import Attempt, Course, Module, Quiz
+from portal.courses.models import Attempt, Course, Quiz
 from portal.courses.questions import InvalidResponse, from_json, question_type
 from portal.courses.quiz_forms import GRADING_LABELS, QuizForm, QuizQuestionsForm
-from portal.courses.views import bp
+from portal.courses.views import bp, editable_course, module_of, visible_course
 from portal.database import utcnow
 from portal.extensions import db
 from portal.web import MAX_ID
@@ -64,25 +63,11 @@ def grace() -> timedelta:
     return timedelta(seconds=current_app.config["QUIZ_GRACE_SECONDS"])
 
 
-def _course(slug: str) -> Course:
-    course = services.by_slug(slug)
-    if course is None or not services.can_view(course, current_user):
-        abort(404)
-    return course
-
-
-def _quiz_of(course: Course, quiz_id: int) -> Quiz:
+def quiz_of(course: Course, quiz_id: int) -> Quiz:
     quiz = next((q for q in learning.quizzes(course) if q.id == quiz_id), None)
     if quiz is None:
         abort(404)
     return quiz
-
-
-def _module_of(course: Course, module_id: int) -> Module:
-    module = next((m for m in course.modules if m.id == module_id), None)
-    if module is None:
-        abort(404)
-    return module
 
 
 def _own_attempt(course: Course, attempt_id: int) -> Attempt:
@@ -98,8 +83,8 @@ def _own_attempt(course: Course, attempt_id: int) -> Attempt:
 
 @bp.route("/<slug>/modules/<id:module_id>/quizzes/new", methods=["GET", "POST"])
 def add_quiz(slug: str, module_id: int) -> ResponseReturnValue:
-    course = editable_or_403(_course(slug))
-    module = _module_of(course, module_id)
+    course = editable_course(slug)
+    module = module_of(course, module_id)
     form = QuizForm()
     if form.validate_on_submit():
         quiz = quizzes.create_quiz(module, form.title.data, form.intro.data or "",
@@ -116,8 +101,8 @@ def add_quiz(slug: str, module_id: int) -> ResponseReturnValue:
 
 @bp.route("/<slug>/quizzes/<id:quiz_id>/edit", methods=["GET", "POST"])
 def edit_quiz(slug: str, quiz_id: int) -> ResponseReturnValue:
-    course = editable_or_403(_course(slug))
-    quiz = _quiz_of(course, quiz_id)
+    course = editable_course(slug)
+    quiz = quiz_of(course, quiz_id)
     form = QuizForm(obj=quiz)
     if not form.is_submitted():
         form.fill(quizzes.QuizSettings.of(quiz))
@@ -151,8 +136,8 @@ def _random_counts(course: Course) -> tuple[dict[int, int], dict[int, str]]:
 
 @bp.route("/<slug>/quizzes/<id:quiz_id>/questions", methods=["GET", "POST"])
 def quiz_questions(slug: str, quiz_id: int) -> ResponseReturnValue:
-    course = editable_or_403(_course(slug))
-    quiz = _quiz_of(course, quiz_id)
+    course = editable_course(slug)
+    quiz = quiz_of(course, quiz_id)
     form = QuizQuestionsForm()
     bank = quizzes.categories(course)
     form.fixed.choices = [(q.id, q.name or q.content.text[:80]) for _, qs in bank for q in qs]
@@ -178,8 +163,8 @@ def quiz_questions(slug: str, quiz_id: int) -> ResponseReturnValue:
 
 @bp.route("/<slug>/quizzes/<id:quiz_id>/move", methods=["POST"])
 def move_quiz(slug: str, quiz_id: int) -> ResponseReturnValue:
-    course = editable_or_403(_course(slug))
-    quiz = _quiz_of(course, quiz_id)
+    course = editable_course(slug)
+    quiz = quiz_of(course, quiz_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.move(quiz, quiz.module.items, request.form.get("direction", ""))
@@ -191,8 +176,8 @@ def move_quiz(slug: str, quiz_id: int) -> ResponseReturnValue:
 
 @bp.route("/<slug>/quizzes/<id:quiz_id>")
 def quiz(slug: str, quiz_id: int) -> ResponseReturnValue:
-    course = _course(slug)
-    quiz = _quiz_of(course, quiz_id)
+    course = visible_course(slug)
+    quiz = quiz_of(course, quiz_id)
     now = utcnow()
     mine: list[Attempt] = []
     enrolment = None
@@ -219,8 +204,8 @@ def quiz(slug: str, quiz_id: int) -> ResponseReturnValue:
 @bp.route("/<slug>/quizzes/<id:quiz_id>/start", methods=["POST"])
 @login_required
 def start_attempt(slug: str, quiz_id: int) -> ResponseReturnValue:
-    course = _course(slug)
-    quiz = _quiz_of(course, quiz_id)
+    course = visible_course(slug)
+    quiz = quiz_of(course, quiz_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     preview = services.may_manage(course, current_user) and not course.is_live
@@ -253,7 +238,7 @@ def _pages(attempt: Attempt) -> list[list[dict[str, Any]]]:
 @bp.route("/<slug>/attempts/<id:attempt_id>")
 @login_required
 def attempt(slug: str, attempt_id: int) -> ResponseReturnValue:
-    course = _course(slug)
+    course = visible_course(slug)
     current = _own_attempt(course, attempt_id)
     if not current.is_open:
         return redirect(url_for(".review", slug=slug, attempt_id=current.id))
@@ -283,7 +268,7 @@ def _seq() -> int:
 def save_attempt(slug: str, attempt_id: int) -> ResponseReturnValue:
     """Save the posted page of answers (the page's buttons, or the page's script in the
     background), then move to another page or finish."""
-    course = _course(slug)
+    course = visible_course(slug)
     current = _own_attempt(course, attempt_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -324,7 +309,7 @@ def save_attempt(slug: str, attempt_id: int) -> ResponseReturnValue:
 @login_required
 def finish_attempt(slug: str, attempt_id: int) -> ResponseReturnValue:
     """Finish without sending answers (the time is over, or from the quiz page)."""
-    course = _course(slug)
+    course = visible_course(slug)
     current = _own_attempt(course, attempt_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -348,7 +333,7 @@ def _finish(course: Course, current: Attempt, *, late: bool = False) -> None:
 @bp.route("/<slug>/attempts/<id:attempt_id>/review")
 @login_required
 def review(slug: str, attempt_id: int) -> ResponseReturnValue:
-    course = _course(slug)
+    course = visible_course(slug)
     current = db.session.get(Attempt, attempt_id)
     manager = services.may_manage(course, current_user) or current_user.can("course.reports")
     if current is None or current.quiz not in learning.quizzes(course) or (

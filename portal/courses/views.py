@@ -26,6 +26,7 @@ from portal.content.actions import (
     HistoryLinks,
     apply_move,
     diff_page,
+    edit_refusal,
     editable_or_403,
     history_page,
     restore_revision,
@@ -75,23 +76,23 @@ REVISION_LABELS = {
 GIFT_MAX_BYTES = 2 * 1024 * 1024
 
 
-def _get_visible(slug: str) -> Course:
+def visible_course(slug: str) -> Course:
     return visible_or_404(services.by_slug(slug), services.can_view)
 
 
-def _get_managed(slug: str) -> Course:
-    course = _get_visible(slug)
+def managed_course(slug: str) -> Course:
+    course = visible_course(slug)
     if not services.may_manage(course, current_user):
         abort(403)
     return course
 
 
-def _editable(slug: str) -> Course:
+def editable_course(slug: str) -> Course:
     """The course if the user may change its content now (draft, or published for publishers).
 
     404 when they may not see it, 403 while it is in review or when they may not manage it.
     """
-    course = editable_or_403(_get_visible(slug))
+    course = editable_or_403(visible_course(slug))
     if not services.may_manage(course, current_user):
         abort(403)
     return course
@@ -163,7 +164,7 @@ def _create_page(form: CourseForm, original: Course | None, status: int) -> Resp
 
 @bp.route("/<slug>")
 def detail(slug: str) -> ResponseReturnValue:
-    course = _get_visible(slug)
+    course = visible_course(slug)
     preview = _previewing(course)
     wanted = request.args.get("lang") or current_language()
     fallback_from = None
@@ -209,7 +210,7 @@ def _detail_page(course: Course, module_form: ModuleForm | None = None, *,
 
 @bp.route("/<slug>/workflow", methods=["POST"])
 def move(slug: str) -> ResponseReturnValue:
-    return apply_move(_get_visible(slug), url_for(".detail", slug=slug))
+    return apply_move(visible_course(slug), url_for(".detail", slug=slug))
 
 
 # Editing the course, its cover and its history ----------------------------------------------------
@@ -219,28 +220,25 @@ def move(slug: str) -> ResponseReturnValue:
 def edit(slug: str) -> ResponseReturnValue:
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
-    course = _editable(slug)
+    course = editable_course(slug)
     form = CourseEditForm(obj=course)
     if not form.is_submitted():
         _fill_from(form, course)
     if form.validate_on_submit():
-        if services.translation_in(course, form.language.data):
-            form.language.errors.append(_("This course already has a version in this "
-                                          "language."))
-        elif form.version.data and str(form.version.data) != str(course.version):
-            # Saved by someone else since this form was opened: keep this text in the form
-            # and say so; saving again (now with the current version) overwrites on purpose.
-            form.form_errors.append(_(
-                "Someone else saved this course after you opened it. Your text is kept below; "
-                "compare it with the current version in the history, then save again."))
-            form.version.data = str(course.version)
-            return _edit_page(course, form, CoverForm(), 409)
-        else:
+        refused = edit_refusal(
+            form, course,
+            language_taken=services.translation_in(course, form.language.data) is not None,
+            taken=_("This course already has a version in this language."),
+            stale=_("Someone else saved this course after you opened it. Your text is kept "
+                    "below; compare it with the current version in the history, then save "
+                    "again."))
+        if refused is None:
             changed = services.update_course(course, form.to_input(), current_user.id,
                                              comment=form.comment.data or "")
             db.session.commit()
             flash(_("Saved.") if changed else _("Nothing changed."), "success")
             return redirect(url_for(".edit", slug=course.slug))
+        return _edit_page(course, form, CoverForm(), refused)
     return _edit_page(course, form, CoverForm(), 422 if form.errors else 200)
 
 
@@ -260,7 +258,7 @@ def _saved_course(course: Course) -> CourseEditForm:
 
 @bp.route("/<slug>/cover", methods=["POST"])
 def upload_cover(slug: str) -> ResponseReturnValue:
-    course = _editable(slug)
+    course = editable_course(slug)
     form = CoverForm()
     if form.validate_on_submit():
         try:
@@ -279,7 +277,7 @@ def upload_cover(slug: str) -> ResponseReturnValue:
 
 @bp.route("/<slug>/cover/delete", methods=["POST"])
 def delete_cover(slug: str) -> ResponseReturnValue:
-    course = _editable(slug)
+    course = editable_course(slug)
     if not EmptyForm().validate_on_submit():
         abort(400)
     removed = services.remove_cover(course, current_user.id)
@@ -296,19 +294,19 @@ def _history_links(course: Course) -> HistoryLinks:
 
 @bp.route("/<slug>/history")
 def history(slug: str) -> ResponseReturnValue:
-    course = _get_managed(slug)
+    course = managed_course(slug)
     return history_page(course, _history_links(course), _("View the course"))
 
 
 @bp.route("/<slug>/history/diff")
 def diff(slug: str) -> ResponseReturnValue:
-    course = _get_managed(slug)
+    course = managed_course(slug)
     return diff_page(course, _history_links(course), REVISION_LABELS)
 
 
 @bp.route("/<slug>/history/<id:number>/restore", methods=["POST"])
 def restore(slug: str, number: int) -> ResponseReturnValue:
-    course = _editable(slug)
+    course = editable_course(slug)
     return restore_revision(course, number, url_for(".history", slug=course.slug))
 
 
@@ -317,7 +315,7 @@ def restore(slug: str, number: int) -> ResponseReturnValue:
 
 @bp.route("/<slug>/questions", methods=["GET", "POST"])
 def bank(slug: str) -> ResponseReturnValue:
-    course = _get_managed(slug)
+    course = managed_course(slug)
     form = GiftImportForm()
     problems: list[tuple[int, str]] = []
     if form.is_submitted():
@@ -358,7 +356,7 @@ def _bank_page(course: Course, form: GiftImportForm,
 
 @bp.route("/<slug>/questions.gift")
 def export(slug: str) -> ResponseReturnValue:
-    course = _get_managed(slug)
+    course = managed_course(slug)
     return Response(services.export_gift(course), mimetype="text/plain; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{course.slug}.gift"'})
 
@@ -384,7 +382,7 @@ def _read_question(form: QuestionForm) -> QuestionData | None:
 
 @bp.route("/<slug>/questions/new", methods=["GET", "POST"])
 def add_question(slug: str) -> ResponseReturnValue:
-    course = _editable(slug)
+    course = editable_course(slug)
     form = NewQuestionForm(categories=[c.name for c in services.categories(course)])
     if form.validate_on_submit():
         q = _read_question(form)
@@ -402,7 +400,7 @@ def add_question(slug: str) -> ResponseReturnValue:
 
 @bp.route("/<slug>/questions/<id:question_id>/edit", methods=["GET", "POST"])
 def edit_question(slug: str, question_id: int) -> ResponseReturnValue:
-    course = _editable(slug)
+    course = editable_course(slug)
     question = _question_of(course, question_id)
     form = QuestionForm()
     if not form.is_submitted():
@@ -421,7 +419,7 @@ def edit_question(slug: str, question_id: int) -> ResponseReturnValue:
 
 @bp.route("/<slug>/questions/<id:question_id>/delete", methods=["POST"])
 def delete_question(slug: str, question_id: int) -> ResponseReturnValue:
-    course = _editable(slug)
+    course = editable_course(slug)
     question = _question_of(course, question_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -434,14 +432,14 @@ def delete_question(slug: str, question_id: int) -> ResponseReturnValue:
 # Modules and lessons ----------------------------------------------------------------------------
 
 
-def _module_of(course: Course, module_id: int) -> Module:
+def module_of(course: Course, module_id: int) -> Module:
     module = next((m for m in course.modules if m.id == module_id), None)
     if module is None:  # another course's module: as if it did not exist
         abort(404)
     return module
 
 
-def _lesson_of(course: Course, lesson_id: int) -> Lesson:
+def lesson_of(course: Course, lesson_id: int) -> Lesson:
     lesson = next((le for le in services.lesson_sequence(course) if le.id == lesson_id), None)
     if lesson is None:
         abort(404)
@@ -450,7 +448,7 @@ def _lesson_of(course: Course, lesson_id: int) -> Lesson:
 
 @bp.route("/<slug>/modules", methods=["POST"])
 def add_module(slug: str) -> ResponseReturnValue:
-    course = _editable(slug)
+    course = editable_course(slug)
     form = ModuleForm()
     if form.validate_on_submit():
         services.add_module(course, form.title.data, current_user.id)
@@ -462,8 +460,8 @@ def add_module(slug: str) -> ResponseReturnValue:
 
 @bp.route("/<slug>/modules/<id:module_id>/move", methods=["POST"])
 def move_module(slug: str, module_id: int) -> ResponseReturnValue:
-    course = _editable(slug)
-    module = _module_of(course, module_id)
+    course = editable_course(slug)
+    module = module_of(course, module_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.move(module, list(course.modules), request.form.get("direction", ""))
@@ -473,8 +471,8 @@ def move_module(slug: str, module_id: int) -> ResponseReturnValue:
 
 @bp.route("/<slug>/modules/<id:module_id>/lessons/new", methods=["GET", "POST"])
 def add_lesson(slug: str, module_id: int) -> ResponseReturnValue:
-    course = _editable(slug)
-    module = _module_of(course, module_id)
+    course = editable_course(slug)
+    module = module_of(course, module_id)
     form = LessonForm()
     if form.validate_on_submit():
         lesson = services.add_lesson(module, form.title.data, form.body.data,
@@ -488,9 +486,9 @@ def add_lesson(slug: str, module_id: int) -> ResponseReturnValue:
 
 @bp.route("/<slug>/lessons/<id:lesson_id>")
 def lesson(slug: str, lesson_id: int) -> ResponseReturnValue:
-    course = _get_visible(slug)
+    course = visible_course(slug)
     preview = _previewing(course)
-    current = _lesson_of(course, lesson_id)
+    current = lesson_of(course, lesson_id)
     items = [item for module in course.modules for item in module.items]
     index = items.index(current)
     done = current_user.is_authenticated and learning.is_done(current, current_user.id)
@@ -507,8 +505,8 @@ def lesson(slug: str, lesson_id: int) -> ResponseReturnValue:
 
 @bp.route("/<slug>/lessons/<id:lesson_id>/edit", methods=["GET", "POST"])
 def edit_lesson(slug: str, lesson_id: int) -> ResponseReturnValue:
-    course = _editable(slug)
-    current = _lesson_of(course, lesson_id)
+    course = editable_course(slug)
+    current = lesson_of(course, lesson_id)
     form = LessonForm(obj=current)
     if form.validate_on_submit():
         services.update_lesson(current, form.title.data, form.body.data, form.minutes.data,
@@ -530,8 +528,8 @@ def _lesson_edit_page(course: Course, current: Lesson, form: LessonForm,
 
 @bp.route("/<slug>/lessons/<id:lesson_id>/files", methods=["POST"])
 def add_lesson_file(slug: str, lesson_id: int) -> ResponseReturnValue:
-    course = _editable(slug)
-    current = _lesson_of(course, lesson_id)
+    course = editable_course(slug)
+    current = lesson_of(course, lesson_id)
     form = LessonFileForm()
     if form.validate_on_submit():
         try:
@@ -552,8 +550,8 @@ def add_lesson_file(slug: str, lesson_id: int) -> ResponseReturnValue:
 
 @bp.route("/<slug>/lessons/<id:lesson_id>/files/<id:attachment_id>/delete", methods=["POST"])
 def delete_lesson_file(slug: str, lesson_id: int, attachment_id: int) -> ResponseReturnValue:
-    course = _editable(slug)
-    current = _lesson_of(course, lesson_id)
+    course = editable_course(slug)
+    current = lesson_of(course, lesson_id)
     attachment = db.session.get(attachments.Attachment, attachment_id)
     if attachment is None or (attachment.item_type, attachment.item_id) != (
             services.LESSON_FILES, current.id):
@@ -570,8 +568,8 @@ def delete_lesson_file(slug: str, lesson_id: int, attachment_id: int) -> Respons
 
 @bp.route("/<slug>/lessons/<id:lesson_id>/move", methods=["POST"])
 def move_lesson(slug: str, lesson_id: int) -> ResponseReturnValue:
-    course = _editable(slug)
-    current = _lesson_of(course, lesson_id)
+    course = editable_course(slug)
+    current = lesson_of(course, lesson_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.move(current, current.module.items, request.form.get("direction", ""))

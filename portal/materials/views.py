@@ -29,6 +29,7 @@ from portal.content.actions import (
     HistoryLinks,
     apply_move,
     diff_page,
+    edit_refusal,
     editable_or_403,
     history_page,
     restore_revision,
@@ -202,22 +203,20 @@ def edit(slug: str) -> ResponseReturnValue:
     if request.method == "GET":
         _fill_from(form, material)
     if form.validate_on_submit():
-        if services.translation_in(material, form.language.data):
-            form.language.errors.append(_("This guide already has a version in this language."))
-        elif form.version.data and str(form.version.data) != str(material.version):
-            # Saved by someone else since this form was opened: keep this text in the form
-            # and say so; saving again (now with the current version) overwrites on purpose.
-            form.form_errors.append(_(
-                "Someone else saved this guide after you opened it. Your text is kept below; "
-                "compare it with the current version in the history, then save again."))
-            form.version.data = str(material.version)
-            return _edit_page(material, form, AttachmentForm(), 409)
-        else:
+        refused = edit_refusal(
+            form, material,
+            language_taken=services.translation_in(material, form.language.data) is not None,
+            taken=_("This guide already has a version in this language."),
+            stale=_("Someone else saved this guide after you opened it. Your text is kept "
+                    "below; compare it with the current version in the history, then save "
+                    "again."))
+        if refused is None:
             changed = services.update_material(material, form.to_input(), current_user.id,
                                                comment=form.comment.data or "")
             db.session.commit()
             flash(_("Saved.") if changed else _("Nothing changed."), "success")
             return redirect(url_for(".edit", slug=material.slug))
+        return _edit_page(material, form, AttachmentForm(), refused)
     return _edit_page(material, form, AttachmentForm(), 422 if form.errors else 200)
 
 
