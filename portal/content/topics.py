@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import get_locale
 from sqlalchemy import Column, ForeignKey, String, Table, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.content.revisions import Revisioned
 from portal.extensions import Model, db
 
 
@@ -66,3 +69,21 @@ def ensure_default_topics() -> int:
 
 def all_topics() -> list[Topic]:
     return list(db.session.scalars(select(Topic).order_by(Topic.position, Topic.slug)))
+
+
+class TopicsRevisioned(Revisioned):
+    """Revisions that also keep the item's topics (as slugs): the history shows a change of
+    topics and a restore brings them back. For guides and courses."""
+
+    topics: list[Topic]
+
+    def revision_snapshot(self) -> dict[str, Any]:
+        data = super().revision_snapshot()
+        data["topics"] = sorted(t.slug for t in self.topics)
+        return data
+
+    def apply_revision(self, data: dict[str, Any]) -> None:
+        super().apply_revision(data)
+        if "topics" in data:
+            self.topics = list(db.session.scalars(
+                select(Topic).where(Topic.slug.in_(data["topics"]))))

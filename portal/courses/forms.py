@@ -37,6 +37,10 @@ class CourseForm(FlaskForm):
     language = SelectField(_l("Language"))
     credit_hours = DecimalField(_l("Credit hours"), places=1, default=Decimal(0),
                                 validators=[NumberRange(min=0, max=500)])
+    certificate_valid_months = IntegerField(
+        _l("Certificates valid for (months)"), validators=[Optional(), NumberRange(min=1, max=240)],
+        description=_l("Leave empty when a certificate does not expire. Learners are enrolled "
+                       "again shortly before theirs expires."))
     form_key = HiddenField()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -50,7 +54,8 @@ class CourseForm(FlaskForm):
                            description=self.description.data or "",
                            topics=tuple(self.topics.data or ()), audience=self.audience.data,
                            language=self.language.data,
-                           credit_hours=self.credit_hours.data or Decimal(0))
+                           credit_hours=self.credit_hours.data or Decimal(0),
+                           certificate_valid_months=self.certificate_valid_months.data)
 
 
 class CourseEditForm(CourseForm):

@@ -22,8 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.content.formkeys import FormKeyed
-from portal.content.revisions import Revisioned
-from portal.content.topics import Topic, topic_link_table
+from portal.content.topics import Topic, TopicsRevisioned, topic_link_table
 from portal.content.workflow import Publishable
 from portal.courses.questions import QuestionData, from_json
 from portal.database import UTCDateTime, utcnow
@@ -46,13 +45,13 @@ COURSE_AUDIENCE_LABELS = {
 course_topics = topic_link_table("courses", "course_id")
 
 
-class Course(Publishable, Revisioned, FormKeyed, Model):
+class Course(Publishable, TopicsRevisioned, FormKeyed, Model):
     __tablename__ = "courses"
 
     permission_prefix = "course"
     audit_type = "course"
     revision_fields = ("title", "summary", "description", "audience", "language",
-                       "credit_hours", "expires_at")
+                       "credit_hours", "certificate_valid_months", "expires_at")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)

@@ -39,6 +39,8 @@ class CourseInput:
     audience: str = CourseAudience.inspectors.value
     language: str = "uz"
     credit_hours: Decimal = Decimal(0)
+    #: Months a certificate of the course stays valid; None: it does not expire.
+    certificate_valid_months: int | None = None
 
 
 #: Attachment item types: a course's cover image, and the files of a lesson.
@@ -55,6 +57,7 @@ def _apply(course: Course, data: CourseInput) -> None:
     # The spelling the column gives back ("12.5", "0.0", never "12.50" or "0"), so revisions
     # taken before and after a reload compare equal and an unchanged form changes nothing.
     course.credit_hours = Decimal(data.credit_hours).quantize(Decimal("0.1"))
+    course.certificate_valid_months = data.certificate_valid_months
     course.topics = list(db.session.scalars(select(Topic).where(Topic.slug.in_(data.topics))))
 
 

@@ -69,6 +69,7 @@ KIND_LABELS = {
 REVISION_LABELS = {
     "title": _l("Title"), "summary": _l("Summary"), "description": _l("Description"),
     "audience": _l("Audience"), "language": _l("Language"), "credit_hours": _l("Credit hours"),
+    "certificate_valid_months": _l("Certificates valid for (months)"), "topics": _l("Topics"),
     "expires_at": _l("Expires on"),
 }
 

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum, auto
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, Enum, String, Text, select
+from sqlalchemy import Date, Enum, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.content.formkeys import FormKeyed
-from portal.content.revisions import Revisioned
-from portal.content.topics import Topic, topic_link_table
+from portal.content.topics import Topic, TopicsRevisioned, topic_link_table
 from portal.content.workflow import Publishable
-from portal.extensions import Model, db
+from portal.extensions import Model
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -35,7 +34,7 @@ AUDIENCE_LABELS = {
 material_topics = topic_link_table("materials", "material_id")
 
 
-class Material(Publishable, Revisioned, FormKeyed, Model):
+class Material(Publishable, TopicsRevisioned, FormKeyed, Model):
     __tablename__ = "materials"
 
     permission_prefix = "material"
@@ -73,14 +72,4 @@ class Material(Publishable, Revisioned, FormKeyed, Model):
     def references(self) -> list[str]:
         return [line.strip() for line in self.legal_references.splitlines() if line.strip()]
 
-    def revision_snapshot(self) -> dict[str, Any]:
-        data = super().revision_snapshot()
-        data["topics"] = sorted(t.slug for t in self.topics)
-        return data
-
-    def apply_revision(self, data: dict[str, Any]) -> None:
-        super().apply_revision(data)
-        if "topics" in data:
-            self.topics = list(db.session.scalars(
-                select(Topic).where(Topic.slug.in_(data["topics"]))))
 

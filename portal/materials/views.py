@@ -270,7 +270,7 @@ def add_attachment(slug: str) -> ResponseReturnValue:
         else:
             db.session.commit()
             flash(_("The file is attached."), "success")
-            return redirect(url_for(".edit", slug=slug, _anchor="attachments"))
+            return redirect(url_for(".edit", slug=slug, _anchor="page-files"))
     return _edit_page(material, _saved_text(material), form, 422)
 
 
@@ -294,7 +294,7 @@ def delete_attachment(slug: str, attachment_id: int) -> ResponseReturnValue:
     db.session.commit()
     attachments.remove_file(attachment)
     flash(_("The file is removed."), "success")
-    return redirect(url_for(".edit", slug=slug, _anchor="attachments"))
+    return redirect(url_for(".edit", slug=slug, _anchor="page-files"))
 
 
 @bp.route("/feed.atom")

@@ -425,3 +425,20 @@ def test_no_authoring_page_writes_on_get(app, client, written) -> None:
         finally:
             event.remove(db.engine, "before_cursor_execute", record)
     assert [s for s in statements if WRITES.match(s)] == []
+
+
+def test_certificate_validity_and_topics_are_kept_in_history_and_restored(app, client,
+                                                                          written) -> None:
+    assert edit(client, certificate_valid_months="24", topics=["family"]).status_code == 302
+    assert course_row(app).certificate_valid_months == 24
+    diff = client.get(f"/courses/{SLUG}/history/diff?a=1&b=2").get_data(as_text=True)
+    assert "Certificates valid for (months)" in diff and "Topics" in diff
+    bad = edit(client, certificate_valid_months="0")
+    assert bad.status_code == 422
+
+    assert client.post(f"/courses/{SLUG}/history/1/restore").status_code == 302
+
+    assert course_row(app).certificate_valid_months is None
+    with app.app_context():
+        topics = db.session.scalar(select(Course).where(Course.slug == SLUG)).topics
+        assert sorted(t.slug for t in topics) == sorted(COURSE["topics"])

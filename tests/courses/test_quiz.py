@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from portal.content.audit import AuditEntry
-from portal.courses.models import Attempt, AttemptState, Quiz, ReviewWhen
+from portal.courses.models import Attempt, AttemptState, Enrolment, Quiz, ReviewWhen
 from portal.database import utcnow
 from portal.extensions import db
 from tests.conftest import Auth, make_user
@@ -289,3 +289,22 @@ def test_shuffled_choices_keep_their_identity(app, client, as_role) -> None:
     assert attempt_row(app, attempt_id).score == 1.0
     with app.app_context():
         assert db.session.get(Quiz, made["quiz_id"]).shuffle_questions
+
+
+def test_a_trainer_previews_without_becoming_a_learner(app, client, auth) -> None:
+    with app.app_context():
+        made = make_course(max_attempts=1)
+    auth.login("author@example.uz")
+
+    page = client.get(f"/courses/{made['slug']}/quizzes/{made['quiz_id']}").get_data(
+        as_text=True)
+    first = start(client, made)
+    client.post(f"/courses/{made['slug']}/attempts/{first}/finish")
+    second = start(client, made)  # previews are not limited by the attempts allowed
+
+    assert "Preview the quiz" in page
+    assert attempt_row(app, first).preview and attempt_row(app, second).preview
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 0
+    report = client.get(f"/courses/{made['slug']}/quizzes/{made['quiz_id']}/report")
+    assert "0 finished attempts" in report.get_data(as_text=True)
