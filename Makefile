@@ -28,6 +28,7 @@ demo: db
 
 run: demo
 	$(BIN)/flask courses renew-certificates
+	$(BIN)/flask mail send
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: setup

@@ -27,6 +27,8 @@ class DefaultConfig:
     MAIL_FROM = "noreply@huquq.local"
     MAIL_SMTP_HOST = "localhost"
     MAIL_SMTP_PORT = 25
+    #: The portal's public address, for links in mails sent outside a request.
+    BASE_URL = "http://127.0.0.1:5000"
 
     #: Failed logins allowed in LOGIN_WINDOW_SECONDS, per account and per client address.
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5

@@ -8,9 +8,12 @@ from typing import TextIO
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
 
+from portal import mail
 from portal.courses import gift, learning, services
-from portal.courses.models import Course
+from portal.courses.models import Course, Enrolment
 from portal.extensions import db
 
 courses_cli = AppGroup("courses", help="Courses and question banks.")
@@ -56,6 +59,23 @@ def renew_certificates() -> None:
     """
     days = current_app.config["CERTIFICATE_RENEWAL_DAYS"]
     renewed = learning.renew_expiring(timedelta(days=days))
+    for enrolment in renewed:
+        _tell_renewal(enrolment)
     db.session.commit()
     click.echo(f"re-enrolled {len(renewed)} learner{'' if len(renewed) == 1 else 's'} "
                f"whose certificate expires within {days} days")
+
+
+def _tell_renewal(enrolment: Enrolment) -> None:
+    """Mail the learner (in their language) that they are enrolled again, in the same
+    transaction as the renewal."""
+    user = enrolment.user
+    link = current_app.config["BASE_URL"].rstrip("/") + "/my/learning"
+    with force_locale(user.language):
+        mail.queue(user.email, _("Renew your certificate: %(title)s", title=enrolment.course.title),
+                   _("Hello %(name)s,\n\nYour certificate for the course “%(title)s” expires "
+                     "soon, so you are enrolled in the course again. Complete it by %(date)s to "
+                     "renew the certificate.\n\nMy learning: %(link)s\n",
+                     name=user.name, title=enrolment.course.title,
+                     date=format_date(enrolment.due_on, "long") if enrolment.due_on else "-",
+                     link=link))

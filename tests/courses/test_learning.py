@@ -16,6 +16,7 @@ from portal.courses import learning
 from portal.courses.models import Certificate, Course, Enrolment, EnrolmentSource
 from portal.database import utcnow
 from portal.extensions import db
+from portal.mail import OutboxMail
 from tests.conftest import Auth, make_user
 from tests.courses.quizzing import make_course, post_answers, question_ids, right_answers, start
 
@@ -145,6 +146,10 @@ def test_expired_certificates_show_expired_and_learners_are_reenrolled_before(
     result = runner.invoke(args=["courses", "renew-certificates"])
 
     assert result.exit_code == 0 and "1 learner" in result.output
+    with app.app_context():
+        told = db.session.scalars(select(OutboxMail)).one()
+        assert told.to_address == "inspector-session@example.uz"
+        assert "Preventive talks" in told.subject and "/my/learning" in told.body
     page = client.get("/my/learning").get_data(as_text=True)
     assert "you are enrolled again" in page
     assert "Not started" in page  # the new round starts from zero
