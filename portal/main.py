@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from sqlalchemy import text
 
 from portal.content import registry
@@ -16,10 +17,12 @@ bp = Blueprint("main", __name__)
 
 @bp.route("/")
 def index() -> ResponseReturnValue:
+    from portal.courses.services import listing
     from portal.materials.services import latest_for
 
     guides = latest_for(limit=6, prefer_language=current_language())
-    return render_template("index.html", guides=guides, topics=all_topics())
+    courses = db.session.scalars(listing(current_user).limit(3)).all()
+    return render_template("index.html", guides=guides, topics=all_topics(), courses=courses)
 
 
 @bp.route("/healthz")

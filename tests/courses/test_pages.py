@@ -388,3 +388,16 @@ def test_course_authoring_pages_are_accessible(app, client, as_role) -> None:
         response = client.get(url)
         assert response.status_code == 200, url
         check(response.get_data(as_text=True), url)
+
+
+def test_public_courses_are_in_the_sitemap_and_on_the_home_page(app, client, as_role) -> None:
+    open_slug = make_course(app, audience="everyone", title="Know your rights")
+    closed_slug = make_course(app, title="For inspectors only")
+
+    sitemap = client.get("/sitemap.xml").get_data(as_text=True)
+    home = client.get("/").get_data(as_text=True)
+
+    assert f"/courses/{open_slug}<" in sitemap and f"/courses/{closed_slug}<" not in sitemap
+    assert "Know your rights" in home and "For inspectors only" not in home
+    as_role("inspector")
+    assert "For inspectors only" in client.get("/").get_data(as_text=True)
