@@ -3,6 +3,7 @@ assignment and reports."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from flask import (
@@ -22,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from portal.accounts.decorators import permission_required
+from portal.accounts.models import User
 from portal.content.csvfile import csv_response
 from portal.content.forms import EmptyForm
 from portal.courses import attempts, certificate_pdf, learning, quizzes, services, stats
@@ -39,6 +41,32 @@ STATUS_LABELS = {
     "not_started": _l("Not started"), "in_progress": _l("In progress"),
     "overdue": _l("Overdue"), "completed": _l("Completed"),
 }
+
+
+@dataclass(frozen=True)
+class LearnerRow:
+    """One enrolment with its progress and status: a line of My learning or of a report."""
+
+    enrolment: Enrolment
+    progress: learning.Progress
+    status: str
+
+    @property
+    def user(self) -> User:
+        return self.enrolment.user
+
+    @property
+    def best(self) -> float | None:
+        return self.progress.best_score
+
+
+def learner_rows(enrolments: list[Enrolment]) -> list[LearnerRow]:
+    today = date.today()
+    rows = []
+    for enrolment in enrolments:
+        progress = learning.progress(enrolment.course, enrolment.user_id, enrolment.started_at)
+        rows.append(LearnerRow(enrolment, progress, status_of(enrolment, progress, today)))
+    return rows
 
 
 def status_of(enrolment: Enrolment, progress: learning.Progress, today: date) -> str:
@@ -95,12 +123,7 @@ def lesson_done(slug: str, lesson_id: int) -> ResponseReturnValue:
 @bp.route("/my/learning")
 @login_required
 def my_learning() -> ResponseReturnValue:
-    today = date.today()
-    rows = []
-    for enrolment in learning.my_enrolments(current_user.id):
-        progress = learning.progress(enrolment.course, current_user.id, enrolment.started_at)
-        rows.append({"enrolment": enrolment, "progress": progress,
-                     "status": status_of(enrolment, progress, today)})
+    rows = learner_rows(learning.my_enrolments(current_user.id))
     return render_template("courses/my_learning.html", rows=rows,
                            certificates=learning.certificates_of(current_user.id),
                            statuses=STATUS_LABELS)
@@ -197,39 +220,24 @@ def assign(slug: str) -> ResponseReturnValue:
         422 if form.errors else 200
 
 
-def _report_rows(course: Course) -> list[dict[str, object]]:
-    today = date.today()
-    rows = []
-    for enrolment in learning.learners(course):
-        progress = learning.progress(course, enrolment.user_id, enrolment.started_at)
-        rows.append({"enrolment": enrolment, "user": enrolment.user, "progress": progress,
-                     "status": status_of(enrolment, progress, today),
-                     "best": progress.best_score})
-    return rows
-
-
 @courses_bp.route("/<slug>/report")
 def report(slug: str) -> ResponseReturnValue:
     course = _reported(slug)
-    rows = _report_rows(course)
+    rows = learner_rows(learning.learners(course))
     unit = request.args.get("unit", "")
     status = request.args.get("status", "")
     if unit.isdecimal():
-        rows = [r for r in rows if getattr(r["user"], "unit_id", None) == int(unit)]
+        rows = [r for r in rows if r.user.unit_id == int(unit)]
     if status in STATUS_LABELS:
-        rows = [r for r in rows if r["status"] == status]
+        rows = [r for r in rows if r.status == status]
     if request.args.get("format") == "csv":
         return csv_response(f"{course.slug}-learners.csv", [
             _("Name"), _("Email"), _("Unit"), _("Progress (%)"), _("Best score (%)"),
             _("Status"), _("Due date"), _("Completed")], [
-            [r["user"].name, r["user"].email,  # type: ignore[attr-defined]
-             r["user"].unit.label if r["user"].unit else "",  # type: ignore[attr-defined]
-             r["progress"].percent,  # type: ignore[attr-defined]
-             round(r["best"] * 100, 1) if r["best"] is not None else "",  # type: ignore[operator]
-             str(STATUS_LABELS[str(r["status"])]),
-             r["enrolment"].due_on or "",  # type: ignore[attr-defined]
-             r["enrolment"].completed_at.date()  # type: ignore[attr-defined]
-             if r["enrolment"].completed_at else ""]  # type: ignore[attr-defined]
+            [r.user.name, r.user.email, r.user.unit.label if r.user.unit else "",
+             r.progress.percent, round(r.best * 100, 1) if r.best is not None else "",
+             str(STATUS_LABELS[r.status]), r.enrolment.due_on or "",
+             r.enrolment.completed_at.date() if r.enrolment.completed_at else ""]
             for r in rows])
     return render_template("courses/report.html", course=course, rows=rows,
                            units=learning.units(), unit=unit, status=status,
