@@ -29,7 +29,9 @@ demo: db
 run: demo
 	$(BIN)/flask courses renew-certificates
 	$(BIN)/flask mail send
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	# A mail worker beside the server sends reminders when they fall due; it stops with it.
+	$(BIN)/flask mail send --every 60 & trap 'kill $$!' EXIT; \
+		$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: setup
 	$(BIN)/ruff check portal tests migrations bench

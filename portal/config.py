@@ -34,6 +34,8 @@ class DefaultConfig:
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
     LOGIN_WINDOW_SECONDS = 15 * 60
+    #: Anonymous webinar registrations one client address may make in an hour.
+    WEBINAR_REGISTRATIONS_PER_HOUR = 20
     #: New accounts one client address may create in an hour.
     REGISTRATIONS_PER_ADDRESS_PER_HOUR = 10
 

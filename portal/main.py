@@ -19,10 +19,14 @@ bp = Blueprint("main", __name__)
 def index() -> ResponseReturnValue:
     from portal.courses.services import listing
     from portal.materials.services import latest_for
+    from portal.webinars import services as webinar_services
+    from portal.webinars.views import zone
 
     guides = latest_for(limit=6, prefer_language=current_language())
     courses = db.session.scalars(listing(current_user).limit(3)).all()
-    return render_template("index.html", guides=guides, topics=all_topics(), courses=courses)
+    webinars = db.session.scalars(webinar_services.upcoming(current_user).limit(3)).all()
+    return render_template("index.html", guides=guides, topics=all_topics(), courses=courses,
+                           webinars=webinars, zone=zone())
 
 
 @bp.route("/healthz")

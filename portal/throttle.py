@@ -6,9 +6,12 @@ Fixed windows: a counter row per (key, window number). Increments are a single
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 import time
 
+from flask import current_app
 from sqlalchemy import String, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
@@ -24,6 +27,14 @@ class ThrottleCounter(Model):
     #: ``int(unix time // window seconds)``.
     window: Mapped[int] = mapped_column(primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
+
+
+def private_key(kind: str, value: str) -> str:
+    """A key that does not store what was typed (people type passwords into the email box,
+    and an address is personal data): ``kind:`` and a keyed hash of *value*."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()[:40]
+    return f"{kind}:{digest}"
 
 
 def _window(seconds: int, now: float | None = None) -> int:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
 
 from portal.extensions import db
+from portal.webinars.models import Webinar
 from tests.conftest import make_material, make_user
+from tests.webinars.helpers import make_webinar
+from tests.webinars.helpers import register as register_for_webinar
 
 
 class Structure(HTMLParser):
@@ -74,16 +78,30 @@ def test_every_page_has_landmarks_one_heading_and_labelled_fields(app, client, a
     with app.app_context():
         guide = make_material("Accessible guide", body="## One\n\nText.\n\n## Two\n\nMore.\n")
         slug, user_id = guide.slug, make_user("citizen", "other@example.uz").id
+    webinar_id = make_webinar(app, "Accessible webinar", capacity=1)
+    past_id = make_webinar(app, "Accessible past webinar")
+    _, seated = register_for_webinar(app, webinar_id, "seated@example.uz")
+    _, queued = register_for_webinar(app, webinar_id, "queued@example.uz")
+    register_for_webinar(app, past_id, "seated@example.uz")
+    with app.app_context():
+        db.session.get(Webinar, past_id).starts_at -= timedelta(days=4)
+        db.session.commit()
     if role:
         as_role(role)
-    urls = ["/", "/materials/", f"/materials/{slug}", "/no-such-page"]
+    urls = ["/", "/materials/", f"/materials/{slug}", "/no-such-page",
+            "/webinars/", f"/webinars/{webinar_id}", "/webinars/calendar", "/webinars/archive",
+            f"/webinars/{webinar_id}/registration/{seated}",
+            f"/webinars/{webinar_id}/registration/{queued}"]
     if role is None:
         urls += ["/auth/login", "/auth/register"]
     else:
-        urls += ["/account", "/account/password"]
+        urls += ["/account", "/account/password", "/webinars/mine"]
     if role in {"editor", "admin"}:
         urls += ["/materials/new", f"/materials/{slug}/edit", f"/materials/{slug}/history",
-                 "/materials/manage", f"/materials/{slug}/history/diff?a=1&b=1"]
+                 "/materials/manage", f"/materials/{slug}/history/diff?a=1&b=1",
+                 "/webinars/new", "/webinars/manage", f"/webinars/{webinar_id}/edit",
+                 f"/webinars/{webinar_id}/participants", f"/webinars/{past_id}/participants",
+                 f"/webinars/{webinar_id}/history"]
     if role == "admin":
         urls += ["/admin/users", f"/admin/users/{user_id}", "/admin/audit"]
 

@@ -8,11 +8,15 @@ import pytest
 from flask import Flask
 from sqlalchemy import event
 
+from portal.accounts.models import User
 from portal.content import attachments
 from portal.courses import quizzes
 from portal.courses import services as course_services
 from portal.extensions import db
+from portal.webinars.models import CalendarToken
 from tests.conftest import PASSWORD, csrf_token, make_app, make_material, make_user
+from tests.webinars.helpers import make_webinar
+from tests.webinars.helpers import register as register_for_webinar
 
 WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.I)
 
@@ -45,10 +49,23 @@ def test_no_get_request_writes_to_the_database(app, client, auth) -> None:
         lesson = course_services.add_lesson(module, "First", "Text.", 5, None)
         quiz = quizzes.create_quiz(module, "Check", "", quizzes.QuizSettings(), None)
         db.session.commit()
+        webinar_id = make_webinar(app, "Swept webinar")
+        draft_webinar_id = make_webinar(app, "Swept draft webinar", published=False)
+        _, registration_token = register_for_webinar(app, webinar_id, "admin@example.uz")
+        admin_id = db.session.scalar(db.select(User.id).where(User.email == "admin@example.uz"))
+        db.session.add(CalendarToken(user_id=admin_id, token="swept-calendar-token"))
+        db.session.commit()
         values = {"slug": guide.slug, "attachment_id": pdf.id, "name": "a.pdf", "user_id": 1,
                   "number": 1, "filename": "css/portal.css", "module_id": module.id,
                   "lesson_id": lesson.id, "question_id": 1, "quiz_id": quiz.id,
-                  "attempt_id": 1, "code": "ABCD-EFGH-JKLM"}
+                  "attempt_id": 1, "code": "ABCD-EFGH-JKLM", "webinar_id": webinar_id,
+                  "token": registration_token}
+        webinar_urls = {f"/webinars/{draft_webinar_id}", f"/webinars/{draft_webinar_id}/edit",
+                        "/webinars/my-calendar/swept-calendar-token.ics",
+                        "/webinars/calendar?month=2026-05&topic=family&language=en",
+                        "/webinars/?topic=family&language=en&page=2",
+                        "/webinars/archive?topic=family", "/webinars/manage?state=draft&q=x",
+                        f"/webinars/{webinar_id}/history/diff?a=1&b=1"}
         course_urls = {f"/courses/{course.slug}", f"/courses/{course.slug}/questions",
                        f"/courses/{course.slug}/questions.gift",
                        f"/courses/{course.slug}/lessons/{lesson.id}",
@@ -76,7 +93,7 @@ def test_no_get_request_writes_to_the_database(app, client, auth) -> None:
             urls.add(url)
     urls |= {f"/materials/{draft_slug}", "/materials/?topic=family&language=en&page=2",
              f"/materials/{values['slug']}/history/diff?a=1&b=1", "/admin/audit?action=user"}
-    urls |= course_urls
+    urls |= course_urls | webinar_urls
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", record)
         try:
@@ -113,7 +130,8 @@ def test_every_post_route_refuses_a_request_without_csrf_token(csrf_app) -> None
 
         slug = db.session.scalar(db.select(Material.slug))
     values = {"slug": slug, "attachment_id": 1, "user_id": 1, "number": 1, "module_id": 1,
-              "lesson_id": 1, "question_id": 1, "quiz_id": 1, "attempt_id": 1, "code": "X"}
+              "lesson_id": 1, "question_id": 1, "quiz_id": 1, "attempt_id": 1, "code": "X",
+              "webinar_id": 1, "token": "X"}
 
     checked = 0
     for rule in csrf_app.url_map.iter_rules():

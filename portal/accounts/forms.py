@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
+from zoneinfo import available_timezones
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -66,13 +68,25 @@ class RegistrationForm(FlaskForm):
         self.language.choices = language_choices()
 
 
+@cache
+def timezone_choices() -> list[tuple[str, str]]:
+    """Every IANA zone by name, the portal's own first."""
+    zones = sorted(z for z in available_timezones()
+                   if "/" in z and not z.startswith(("posix/", "right/", "Etc/")))
+    first = ["Asia/Tashkent", "UTC"]
+    return [(z, z.replace("_", " ")) for z in first + [z for z in zones if z not in first]]
+
+
 class ProfileForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     language = SelectField(_l("Language"))
+    timezone = SelectField(_l("Time zone"), description=_l(
+        "Webinar times and other dates are shown in this zone."))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.language.choices = language_choices()
+        self.timezone.choices = timezone_choices()
 
 
 class PasswordChangeForm(FlaskForm):

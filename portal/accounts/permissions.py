@@ -28,9 +28,13 @@ ROLE_LABELS = {
     Role.admin: _l("Administrator"),
 }
 
-_STAFF_READING = {"material.view_restricted", "course.view_restricted"}
+_STAFF_READING = {"material.view_restricted", "course.view_restricted",
+                  "webinar.view_restricted"}
 _GUIDES = {"material.create", "material.edit", "material.publish", "material.publish_own"}
 _COURSES = {"course.create", "course.edit", "course.publish"}
+#: Run webinars: write, publish (a schedule, not legal text: no four-eyes rule), see the
+#: participants and mark attendance.
+_WEBINARS = {"webinar.create", "webinar.edit", "webinar.publish", "webinar.publish_own"}
 #: Assign courses to inspectors, see every learner's results, revoke certificates.
 _TRAINING = {"course.assign", "course.reports", "certificate.revoke"}
 
@@ -40,10 +44,11 @@ _TRAINING = {"course.assign", "course.reports", "certificate.revoke"}
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.citizen: frozenset(),
     Role.inspector: frozenset(_STAFF_READING),
-    Role.trainer: frozenset(_STAFF_READING | _COURSES | _TRAINING),
-    Role.editor: frozenset(_STAFF_READING | _GUIDES | _COURSES | {"course.publish_own"}),
+    Role.trainer: frozenset(_STAFF_READING | _COURSES | _TRAINING | _WEBINARS),
+    Role.editor: frozenset(_STAFF_READING | _GUIDES | _COURSES | _WEBINARS
+                           | {"course.publish_own"}),
     Role.consultant: frozenset(_STAFF_READING),
-    Role.admin: frozenset(_STAFF_READING | _GUIDES | _COURSES | _TRAINING | {
+    Role.admin: frozenset(_STAFF_READING | _GUIDES | _COURSES | _TRAINING | _WEBINARS | {
         "course.publish_own", "admin.users", "admin.audit",
     }),
 }

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 
 from flask import current_app
@@ -57,19 +55,11 @@ class LoginResult:
     throttled_for: int = 0
 
 
-def _private_key(kind: str, value: str) -> str:
-    """A throttle key that does not store what was typed (people type passwords into the
-    email box)."""
-    secret = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()[:40]
-    return f"{kind}:{digest}"
-
-
 def _login_keys(email: str, address: str) -> list[tuple[str, int]]:
     cfg = current_app.config
-    return [(_private_key("login-account", normalise_email(email)),
+    return [(throttle.private_key("login-account", normalise_email(email)),
              cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
-            (_private_key("login-address", address), cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"])]
+            (throttle.private_key("login-address", address), cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"])]
 
 
 def count_login_attempt(email: str, address: str) -> int:
@@ -110,8 +100,8 @@ def authenticate(email: str, password: str, address: str) -> LoginResult:
 def count_registration(address: str) -> int:
     """Count a registration from *address*; returns seconds to wait when over the limit."""
     window = 3600
-    over = throttle.hit(_private_key("register-address", address), window) > current_app.config[
-        "REGISTRATIONS_PER_ADDRESS_PER_HOUR"]
+    key = throttle.private_key("register-address", address)
+    over = throttle.hit(key, window) > current_app.config["REGISTRATIONS_PER_ADDRESS_PER_HOUR"]
     return throttle.retry_after(window) if over else 0
 
 

@@ -94,6 +94,7 @@ def profile() -> ResponseReturnValue:
     if form.validate_on_submit():
         current_user.name = form.name.data.strip()
         current_user.language = form.language.data
+        current_user.timezone = form.timezone.data
         session["lang"] = form.language.data
         db.session.commit()
         flash(_("Your profile is saved."), "success")

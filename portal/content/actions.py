@@ -11,8 +11,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.content import revisions, workflow
-from portal.content.forms import EmptyForm, WorkflowForm
+from portal.content import attachments, revisions, workflow
+from portal.content.forms import AttachmentForm, EmptyForm, WorkflowForm
 from portal.extensions import db
 from portal.web import int_arg
 
@@ -109,11 +109,13 @@ def diff_page(item: workflow.Publishable, links: HistoryLinks,
                            labels=revisioned.revision_labels if labels is None else labels)
 
 
-def restore_revision(item: workflow.Publishable, number: int,
-                     back: str) -> ResponseReturnValue:
+def restore_revision(item: workflow.Publishable, number: int, back: str,
+                     after: Callable[[], object] | None = None) -> ResponseReturnValue:
     """Put revision *number* back as a new revision, then go to *back*.
 
-    The caller checked that the user may edit the item now (not while it is in review).
+    The caller checked that the user may edit the item now (not while it is in review);
+    *after* runs in the same transaction, once the item is restored (what an edit of this
+    content type sets off, such as mails to a webinar's participants).
     """
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -122,6 +124,8 @@ def restore_revision(item: workflow.Publishable, number: int,
     if revision is None:
         abort(404)
     revisions.restore(revisioned, revision, current_user.id)
+    if after is not None:
+        after()
     db.session.commit()
     flash(_("Revision %(n)s is restored.", n=number), "success")
     return redirect(back)
@@ -140,3 +144,45 @@ def edit_refusal(form: Any, item: workflow.Publishable, *, language_taken: bool,
         form.version.data = str(item.version)
         return 409
     return None
+
+
+# Files attached to an item --------------------------------------------------------------------
+
+
+def add_file(item_type: str, item_id: int, back: str,
+             refused: Callable[[AttachmentForm, int], ResponseReturnValue]
+             ) -> ResponseReturnValue:
+    """Attach the uploaded file to the item, then go to *back*; a refused file shows the
+    item's edit page again through *refused* (the form with the reason, and 413 or 422).
+
+    The caller checked that the user may edit the item.
+    """
+    form = AttachmentForm()
+    if form.validate_on_submit():
+        try:
+            attachments.save_upload(form.file.data, item_type, item_id, current_user.id)
+        except attachments.AttachmentError as exc:
+            db.session.rollback()
+            form.file.errors.append(str(exc))
+            if exc.too_large:
+                return refused(form, 413)
+        else:
+            db.session.commit()
+            flash(_("The file is attached."), "success")
+            return redirect(back)
+    return refused(form, 422)
+
+
+def delete_file(item_type: str, item_id: int, attachment_id: int,
+                back: str) -> ResponseReturnValue:
+    """Remove one of the item's files (the row, then the stored bytes), then go to *back*."""
+    attachment = db.session.get(attachments.Attachment, attachment_id)
+    if attachment is None or (attachment.item_type, attachment.item_id) != (item_type, item_id):
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    attachments.remove(attachment, current_user.id)
+    db.session.commit()
+    attachments.remove_file(attachment)
+    flash(_("The file is removed."), "success")
+    return redirect(back)

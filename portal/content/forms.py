@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -15,3 +16,8 @@ class WorkflowForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that POST."""
+
+
+class AttachmentForm(FlaskForm):
+    file = FileField(_l("File (PDF, JPG or PNG)"), validators=[FileRequired(
+        message=_l("Choose a file."))])

@@ -105,6 +105,26 @@ def get(item: Revisioned, number: int) -> Revision | None:
         Revision.number == number))
 
 
+def record_created(item: Revisioned, actor_id: int | None) -> Revision:
+    """Add a new item to the session with its audit entry and first revision."""
+    db.session.add(item)
+    db.session.flush()
+    audit.log(f"{item.audit_type}.create", item.audit_type, item.id, actor_id, label=item.title)
+    return record(item, actor_id, comment="created")
+
+
+def record_edit(item: Revisioned, before: dict[str, Any], actor_id: int | None,
+                comment: str = "") -> Revision | None:
+    """After an edit, keep a revision if the item's snapshot differs from *before* (taken
+    before the edit); a save that changes nothing keeps none and returns None."""
+    if item.revision_snapshot() == before:
+        db.session.flush()
+        return None
+    audit.log(f"{item.audit_type}.edit", item.audit_type, item.id, actor_id, label=item.title,
+              comment=comment)
+    return record(item, actor_id, comment=comment)
+
+
 def restore(item: Revisioned, revision: Revision, actor_id: int | None) -> Revision:
     """Put the item back as it was in *revision*; the restore is itself a new revision."""
     item.apply_revision(revision.data)

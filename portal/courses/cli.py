@@ -70,7 +70,7 @@ def _tell_renewal(enrolment: Enrolment) -> None:
     """Mail the learner (in their language) that they are enrolled again, in the same
     transaction as the renewal."""
     user = enrolment.user
-    link = current_app.config["BASE_URL"].rstrip("/") + "/my/learning"
+    link = mail.link("learning.my_learning")
     with force_locale(user.language):
         mail.queue(user.email, _("Renew your certificate: %(title)s", title=enrolment.course.title),
                    _("Hello %(name)s,\n\nYour certificate for the course “%(title)s” expires "

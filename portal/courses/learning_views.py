@@ -21,9 +21,11 @@ from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from portal.accounts.decorators import permission_required
 from portal.accounts.models import User
+from portal.content import registry
 from portal.content.csvfile import csv_response
 from portal.content.forms import EmptyForm
 from portal.courses import attempts, certificate_pdf, learning, quizzes, services, stats
@@ -126,7 +128,9 @@ def my_learning() -> ResponseReturnValue:
     rows = learner_rows(learning.my_enrolments(current_user.id))
     return render_template("courses/my_learning.html", rows=rows,
                            certificates=learning.certificates_of(current_user.id),
-                           statuses=STATUS_LABELS)
+                           statuses=STATUS_LABELS,
+                           sections=[Markup(section(current_user))  # noqa: S704 - rendered templates
+                                     for section in registry.learning_sections])
 
 
 # --- certificates ----------------------------------------------------------------------------

@@ -67,10 +67,7 @@ def create_course(data: CourseInput, actor_id: int | None, *, form_key: str | No
     course = Course(slug=unique_slug(Course, data.title), author_id=actor_id, state=State.draft,
                     form_key=form_key, translation_group=translation_group or str(uuid.uuid4()))
     _apply(course, data)
-    db.session.add(course)
-    db.session.flush()
-    audit.log("course.create", "course", course.id, actor_id, label=course.title)
-    revisions.record(course, actor_id, comment="created")
+    revisions.record_created(course, actor_id)
     return course
 
 
@@ -81,14 +78,9 @@ def update_course(course: Course, data: CourseInput, actor_id: int | None,
     The caller compares the form's version first; a write racing another one fails at flush
     (the ``version`` column), never overwrites it silently.
     """
-    before = (course.revision_snapshot(), sorted(t.slug for t in course.topics))
+    before = course.revision_snapshot()  # topics included (TopicsRevisioned)
     _apply(course, data)
-    if (course.revision_snapshot(), sorted(t.slug for t in course.topics)) == before:
-        db.session.flush()
-        return None
-    audit.log("course.edit", "course", course.id, actor_id, label=course.title,
-              comment=comment)
-    return revisions.record(course, actor_id, comment=comment)
+    return revisions.record_edit(course, before, actor_id, comment)
 
 
 def may_manage(course: Course, user: Any) -> bool:

@@ -29,6 +29,7 @@ from portal.courses import attempts, learning, questions, quizzes
 from portal.courses import services as course_services
 from portal.courses.models import Course, Quiz
 from portal.demo.courses import read_courses
+from portal.demo.webinars import load_webinars
 from portal.extensions import db
 from portal.materials import services as materials
 from portal.materials.models import Material
@@ -227,9 +228,12 @@ def load() -> None:
     assert trainer is not None
     new_courses = load_courses(trainer, editor)
     load_progress(new_courses, trainer)
+    inspectors = [user for user in (accounts.find_by_email(f"inspector{n}@demo.huquq.uz")
+                                    for n in ("", "2")) if user is not None]
+    new_webinars = load_webinars(trainer, inspectors)
     db.session.commit()
     click.echo(f"demo: {len(new_users)} new users, {added} new guides, "
-               f"{len(new_courses)} new courses")
+               f"{len(new_courses)} new courses, {new_webinars} new webinars")
     click.echo(f"demo accounts (role email password): {accounts_file}")
 
 

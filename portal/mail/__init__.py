@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import secrets
 import smtplib
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
+from typing import Any
 
 import click
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, url_for
 from flask.cli import AppGroup
-from sqlalchemy import String, Text, or_, select, update
+from sqlalchemy import String, Text, delete, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.database import UTCDateTime, utcnow
@@ -45,15 +48,60 @@ class OutboxMail(Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(String(500), default="")
+    #: Names a mail that must exist once (``webinar-reminder:12:...``): queueing it again does
+    #: nothing, and an unsent one can be withdrawn by its prefix.
+    key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    #: One optional attachment, as text (a calendar entry).
+    attachment_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    attachment_type: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    attachment_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
-def queue(to_address: str, subject: str, body: str, *,
-          send_after: datetime | None = None) -> OutboxMail:
-    """Add a mail to the outbox in the current transaction (the caller commits)."""
+@dataclass(frozen=True)
+class TextAttachment:
+    name: str
+    #: ``text/calendar`` and the like.
+    content_type: str
+    text: str
+
+
+def queue(to_address: str, subject: str, body: str, *, send_after: datetime | None = None,
+          key: str | None = None, attachment: TextAttachment | None = None
+          ) -> OutboxMail | None:
+    """Add a mail to the outbox in the current transaction (the caller commits).
+
+    With *key*, a mail already queued (or sent) under that key is not queued again: None.
+    """
+    if key is not None and db.session.scalar(
+            select(OutboxMail.id).where(OutboxMail.key == key)) is not None:
+        return None
     mail = OutboxMail(to_address=to_address.strip(), subject=" ".join(subject.split())[:300],
-                      body=body, send_after=send_after)
+                      body=body, send_after=send_after, key=key)
+    if attachment is not None:
+        mail.attachment_name = attachment.name
+        mail.attachment_type = attachment.content_type
+        mail.attachment_text = attachment.text
     db.session.add(mail)
     return mail
+
+
+def link(endpoint: str, **values: Any) -> str:
+    """An absolute link for a mail, on ``BASE_URL`` (the address users know), whether the mail
+    is written in a request or by a command."""
+    base = str(current_app.config["BASE_URL"]).rstrip("/")
+    if has_request_context():
+        return base + url_for(endpoint, **values)
+    with current_app.test_request_context():
+        return base + url_for(endpoint, **values)
+
+
+def withdraw(key_prefix: str) -> int:
+    """Delete the unsent mails whose key starts with *key_prefix* (a cancelled registration's
+    reminders); one being sent right now is left to its sender. Returns how many."""
+    result = db.session.execute(delete(OutboxMail).where(
+        OutboxMail.key.startswith(key_prefix, autoescape=True), OutboxMail.sent_at.is_(None),
+        OutboxMail.claimed_by.is_(None)))
+    return int(getattr(result, "rowcount", 0))
 
 
 def _message(mail: OutboxMail) -> EmailMessage:
@@ -63,6 +111,11 @@ def _message(mail: OutboxMail) -> EmailMessage:
     message["Subject"] = mail.subject
     message["Message-ID"] = make_msgid(domain=current_app.config["MAIL_FROM"].split("@")[-1])
     message.set_content(mail.body)
+    if mail.attachment_name:
+        # Text only (a calendar entry): "text/calendar" -> subtype "calendar".
+        subtype = mail.attachment_type.partition("/")[2] or "plain"
+        message.add_attachment(mail.attachment_text, subtype=subtype,
+                               filename=mail.attachment_name)
     return message
 
 
@@ -126,10 +179,18 @@ mail_cli = AppGroup("mail", help="The mail outbox.")
 
 
 @mail_cli.command("send")
-def send_command() -> None:
-    """Send the mails waiting in the outbox (run it from cron or a worker loop)."""
-    sent, failed = send_pending()
-    click.echo(f"sent {sent} mail{'' if sent == 1 else 's'}, {failed} failed")
+@click.option("--every", type=click.IntRange(min=1), default=None, metavar="SECONDS",
+              help="Keep running, sending what is due every SECONDS (a worker).")
+def send_command(every: int | None) -> None:
+    """Send the mails waiting in the outbox (from cron, or as a worker with --every)."""
+    while True:
+        sent, failed = send_pending()
+        if every is None or sent or failed:
+            click.echo(f"sent {sent} mail{'' if sent == 1 else 's'}, {failed} failed")
+        if every is None:
+            break
+        db.session.remove()
+        time.sleep(every)
     if failed:
         raise SystemExit(1)
 

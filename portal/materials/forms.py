@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -80,8 +79,3 @@ class MaterialForm(FlaskForm):
             topics=list(self.topics.data or []), audience=self.audience.data,
             language=self.language.data, legal_references=self.legal_references.data or "",
             reviewed_on=self.reviewed_on.data, expires_at=expires_at)
-
-
-class AttachmentForm(FlaskForm):
-    file = FileField(_l("File (PDF, JPG or PNG)"), validators=[FileRequired(
-        message=_l("Choose a file."))])

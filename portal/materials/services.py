@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, case, func, select, update
 
-from portal.content import audit, revisions
+from portal.content import revisions
 from portal.content.slugs import unique_slug
 from portal.content.topics import Topic
 from portal.content.workflow import State
@@ -56,10 +56,7 @@ def create_material(data: MaterialInput, actor_id: int | None, *, form_key: str 
                         state=State.draft, form_key=form_key,
                         translation_group=translation_group or str(uuid.uuid4()))
     _apply(material, data)
-    db.session.add(material)
-    db.session.flush()
-    audit.log("material.create", "material", material.id, actor_id, label=material.title)
-    revisions.record(material, actor_id, comment="created")
+    revisions.record_created(material, actor_id)
     return material
 
 
@@ -68,12 +65,7 @@ def update_material(material: Material, data: MaterialInput, actor_id: int | Non
     """Save new text; a save that changes nothing keeps no revision."""
     before = material.revision_snapshot()
     _apply(material, data)
-    if material.revision_snapshot() == before:
-        db.session.flush()
-        return None
-    audit.log("material.edit", "material", material.id, actor_id, label=material.title,
-              comment=comment)
-    return revisions.record(material, actor_id, comment=comment)
+    return revisions.record_edit(material, before, actor_id, comment)
 
 
 def may_see_restricted(user: Any) -> bool:

@@ -27,7 +27,9 @@ from portal.accounts.models import AnonymousUser
 from portal.content import attachments, formkeys, workflow
 from portal.content.actions import (
     HistoryLinks,
+    add_file,
     apply_move,
+    delete_file,
     diff_page,
     edit_refusal,
     editable_or_403,
@@ -35,13 +37,13 @@ from portal.content.actions import (
     restore_revision,
     visible_or_404,
 )
-from portal.content.forms import EmptyForm, WorkflowForm
+from portal.content.forms import AttachmentForm, EmptyForm, WorkflowForm
 from portal.content.markdown import reading_minutes, render
 from portal.content.topics import all_topics
 from portal.extensions import db
 from portal.i18n import LANGUAGE_NAMES, current_language
 from portal.materials import services
-from portal.materials.forms import AttachmentForm, MaterialForm
+from portal.materials.forms import MaterialForm
 from portal.materials.models import AUDIENCE_LABELS, Audience, Material
 from portal.web import paginate
 
@@ -258,20 +260,9 @@ def restore(slug: str, number: int) -> ResponseReturnValue:
 @bp.route("/<slug>/attachments", methods=["POST"])
 def add_attachment(slug: str) -> ResponseReturnValue:
     material = _get_editable(slug)
-    form = AttachmentForm()
-    if form.validate_on_submit():
-        try:
-            attachments.save_upload(form.file.data, "material", material.id, current_user.id)
-        except attachments.AttachmentError as exc:
-            db.session.rollback()
-            form.file.errors.append(str(exc))
-            if exc.too_large:
-                return _edit_page(material, _saved_text(material), form, 413)
-        else:
-            db.session.commit()
-            flash(_("The file is attached."), "success")
-            return redirect(url_for(".edit", slug=slug, _anchor="page-files"))
-    return _edit_page(material, _saved_text(material), form, 422)
+    return add_file("material", material.id, url_for(".edit", slug=slug, _anchor="page-files"),
+                    lambda form, status: _edit_page(material, _saved_text(material), form,
+                                                    status))
 
 
 def _saved_text(material: Material) -> MaterialForm:
@@ -284,17 +275,8 @@ def _saved_text(material: Material) -> MaterialForm:
 @bp.route("/<slug>/attachments/<id:attachment_id>/delete", methods=["POST"])
 def delete_attachment(slug: str, attachment_id: int) -> ResponseReturnValue:
     material = _get_editable(slug)
-    attachment = db.session.get(attachments.Attachment, attachment_id)
-    if attachment is None or (attachment.item_type, attachment.item_id) != ("material",
-                                                                             material.id):
-        abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    attachments.remove(attachment, current_user.id)
-    db.session.commit()
-    attachments.remove_file(attachment)
-    flash(_("The file is removed."), "success")
-    return redirect(url_for(".edit", slug=slug, _anchor="page-files"))
+    return delete_file("material", material.id, attachment_id,
+                       url_for(".edit", slug=slug, _anchor="page-files"))
 
 
 @bp.route("/feed.atom")

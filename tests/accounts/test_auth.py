@@ -183,11 +183,26 @@ def test_disabled_account_loses_its_sessions_and_cannot_log_in(app, client, auth
 def test_profile_keeps_the_language(app, client, as_role) -> None:
     as_role("citizen")
 
-    client.post("/account", data={"name": "New Name", "language": "en"})
+    client.post("/account", data={"name": "New Name", "language": "en",
+                                  "timezone": "Asia/Tashkent"})
 
     page = client.get("/account").get_data(as_text=True)
     assert '<html lang="en">' in page
     assert 'value="New Name"' in page
+
+
+def test_profile_keeps_the_time_zone_and_refuses_an_unknown_one(app, client, as_role) -> None:
+    as_role("citizen")
+
+    saved = client.post("/account", data={"name": "N", "language": "en",
+                                          "timezone": "Europe/Berlin"})
+    refused = client.post("/account", data={"name": "N", "language": "en",
+                                            "timezone": "Mars/Olympus"})
+
+    assert saved.status_code == 302
+    assert refused.status_code == 422
+    assert '<option selected value="Europe/Berlin">' in client.get("/account").get_data(
+        as_text=True)
 
 
 def test_login_redirects_only_to_local_pages(app, client) -> None:
