@@ -40,13 +40,25 @@ def create_app(test_config: Mapping[str, Any] | None = None,
     security.init_app(app)
     web.init_app(app)
 
-    from portal import accounts, content, courses, demo, errors, mail, main, materials, webinars
+    from portal import (
+        accounts,
+        content,
+        cooperation,
+        courses,
+        demo,
+        errors,
+        mail,
+        main,
+        materials,
+        webinars,
+    )
 
     accounts.init_app(app)
     content.init_app(app)
     courses.init_app(app)
     mail.init_app(app)
     webinars.init_app(app)
+    cooperation.init_app(app)
     app.register_blueprint(main.bp)
     app.register_blueprint(materials.bp)
     errors.init_app(app)

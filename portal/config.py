@@ -57,6 +57,10 @@ class DefaultConfig:
     WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch still posts
 
     MATERIALS_PER_PAGE = 10
+    COOPERATION_PER_PAGE = 20
+    #: Editors are mailed this many days before a cooperation record ends or is due for
+    #: renewal (the default of the record form; each record may change it).
+    COOPERATION_REMIND_DAYS = 60
     ADMIN_PER_PAGE = 25
     #: Quiz answers arriving this many seconds after an attempt's deadline are still taken.
     QUIZ_GRACE_SECONDS = 30

@@ -35,6 +35,9 @@ _COURSES = {"course.create", "course.edit", "course.publish"}
 #: Run webinars: write, publish (a schedule, not legal text: no four-eyes rule), see the
 #: participants and mark attendance.
 _WEBINARS = {"webinar.create", "webinar.edit", "webinar.publish", "webinar.publish_own"}
+#: Keep the international cooperation register: records, partners, their documents.
+_COOPERATION = {"cooperation.create", "cooperation.edit", "cooperation.publish",
+                "cooperation.publish_own"}
 #: Assign courses to inspectors, see every learner's results, revoke certificates.
 _TRAINING = {"course.assign", "course.reports", "certificate.revoke"}
 
@@ -45,10 +48,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.citizen: frozenset(),
     Role.inspector: frozenset(_STAFF_READING),
     Role.trainer: frozenset(_STAFF_READING | _COURSES | _TRAINING | _WEBINARS),
-    Role.editor: frozenset(_STAFF_READING | _GUIDES | _COURSES | _WEBINARS
+    Role.editor: frozenset(_STAFF_READING | _GUIDES | _COURSES | _WEBINARS | _COOPERATION
                            | {"course.publish_own"}),
     Role.consultant: frozenset(_STAFF_READING),
-    Role.admin: frozenset(_STAFF_READING | _GUIDES | _COURSES | _TRAINING | _WEBINARS | {
+    Role.admin: frozenset(_STAFF_READING | _GUIDES | _COURSES | _TRAINING | _WEBINARS
+                          | _COOPERATION | {
         "course.publish_own", "admin.users", "admin.audit",
     }),
 }

@@ -6,6 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from portal.content import views
+    from portal.content import registry, views
 
     app.register_blueprint(views.bp)
+    app.jinja_env.globals["related_sections"] = registry.render_related

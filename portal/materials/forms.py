@@ -13,16 +13,10 @@ from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaFi
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.accounts.forms import LANGUAGE_NAMES, MultiCheckboxField
+from portal.content.forms import strip_controls
 from portal.content.topics import all_topics
 from portal.materials.models import AUDIENCE_LABELS, Audience
 from portal.materials.services import MaterialInput
-
-_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
-
-
-def strip_controls(value: str | None) -> str | None:
-    """Drop control characters: they are never meant, and they make XML feeds invalid."""
-    return value.translate(_CONTROL) if isinstance(value, str) else value
 
 
 def sensible_date(form: Any, field: Any) -> None:

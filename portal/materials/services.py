@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select, update
+from sqlalchemy import Select, and_, case, select, update
 
 from portal.content import revisions
 from portal.content.slugs import unique_slug
 from portal.content.topics import Topic
+from portal.content.translations import one_per_group
 from portal.content.workflow import State
 from portal.extensions import db
 from portal.materials.models import Audience, Material
@@ -119,11 +120,7 @@ def listing(user: Any, *, topic: str | None = None, language: str | None = None,
     if not prefer_language:
         return select(Material).where(*conditions).order_by(*order)
     preferred = case((Material.language == prefer_language, 0), else_=1)
-    # One row per translation group: the preferred language, else the earliest published.
-    rank = func.row_number().over(partition_by=Material.translation_group,
-                                  order_by=(preferred, Material.published_at, Material.id))
-    ranked = select(Material.id, rank.label("rank")).where(*conditions).subquery()
-    chosen = select(ranked.c.id).where(ranked.c.rank == 1)
+    chosen = one_per_group(Material, conditions, prefer_language)
     return select(Material).where(Material.id.in_(chosen)).order_by(preferred, *order)
 
 

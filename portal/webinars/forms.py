@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -35,24 +34,13 @@ from wtforms.validators import (
 )
 
 from portal.accounts.forms import LANGUAGE_NAMES, MultiCheckboxField
+from portal.content.forms import strip_controls, web_address
 from portal.content.topics import all_topics
-from portal.materials.forms import strip_controls
 from portal.webinars.models import AUDIENCE_LABELS, Webinar, WebinarAudience
 from portal.webinars.services import WebinarInput
 
 #: The longest webinar the form accepts.
 MAX_MINUTES = 12 * 60
-
-
-def web_address(form: Any, field: Any) -> None:
-    """An http(s) address with a host, or nothing."""
-    value = (field.data or "").strip()
-    if not value:
-        return
-    parts = urlsplit(value)
-    if parts.scheme not in {"http", "https"} or not parts.netloc or any(c.isspace()
-                                                                        for c in value):
-        raise ValidationError(_l("Give a web address starting with https:// or http://."))
 
 
 def sensible_time(form: Any, field: Any) -> None:
