@@ -28,6 +28,7 @@ demo: db
 
 run: demo
 	$(BIN)/flask courses renew-certificates
+	$(BIN)/flask cooperation remind
 	$(BIN)/flask mail send
 	# A mail worker beside the server sends reminders when they fall due; it stops with it.
 	$(BIN)/flask mail send --every 60 & trap 'kill $$!' EXIT; \

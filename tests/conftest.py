@@ -9,14 +9,18 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from sqlalchemy import text
 
 from portal import create_app
+from portal.accounts import passwords
 from portal.accounts import services as accounts
 from portal.accounts.models import User
 from portal.content import workflow
@@ -85,11 +89,39 @@ def make_app(tmp_path: Path, **overrides: Any) -> Flask:
         reset_postgres(POSTGRES_URL)
     app = create_app(config, instance_path=str(tmp_path / "instance"))
     app.test_client_class = EnglishClient
+    app.jinja_env.bytecode_cache = SharedTemplates()
     _apps.append(app)
     return app
 
 
 _apps: list[Flask] = []
+
+
+class SharedTemplates(BytecodeCache):
+    """Compiled templates kept in memory for the whole run: every test builds a fresh app, and
+    compiling the same templates again for each was a large share of the suite's time. Jinja
+    checks each template's source before reusing its code, so a changed template recompiles."""
+
+    compiled: ClassVar[dict[str, bytes]] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self.compiled.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(request: pytest.FixtureRequest,
+                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash test users' passwords with cheap argon2 parameters (the real ones cost about half
+    a second a hash here); tests/accounts keep the real ones, which they are about."""
+    if "accounts" in request.node.path.parts:
+        return
+    monkeypatch.setattr(passwords, "_hasher",
+                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture(autouse=True)

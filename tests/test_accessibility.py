@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -10,6 +10,7 @@ import pytest
 from portal.extensions import db
 from portal.webinars.models import Webinar
 from tests.conftest import make_material, make_user
+from tests.cooperation.helpers import make_partner, make_record
 from tests.webinars.helpers import make_webinar
 from tests.webinars.helpers import register as register_for_webinar
 
@@ -86,9 +87,16 @@ def test_every_page_has_landmarks_one_heading_and_labelled_fields(app, client, a
     with app.app_context():
         db.session.get(Webinar, past_id).starts_at -= timedelta(days=4)
         db.session.commit()
+    partner_id = make_partner(app, "Bundespolizei", "DE")
+    record_id = make_record(app, "Accessible memorandum", [partner_id],
+                            starts_on=date(2025, 1, 1), ends_on=date(2030, 1, 1))
     if role:
         as_role(role)
     urls = ["/", "/materials/", f"/materials/{slug}", "/no-such-page",
+            "/cooperation/", "/cooperation/?country=DE&sort=title&dir=asc",
+            "/cooperation/countries", "/cooperation/countries/DE", "/cooperation/timeline",
+            "/cooperation/partners/", f"/cooperation/partners/{partner_id}",
+            f"/cooperation/{record_id}",
             "/webinars/", f"/webinars/{webinar_id}", "/webinars/calendar", "/webinars/archive",
             f"/webinars/{webinar_id}/registration/{seated}",
             f"/webinars/{webinar_id}/registration/{queued}"]
@@ -101,7 +109,12 @@ def test_every_page_has_landmarks_one_heading_and_labelled_fields(app, client, a
                  "/materials/manage", f"/materials/{slug}/history/diff?a=1&b=1",
                  "/webinars/new", "/webinars/manage", f"/webinars/{webinar_id}/edit",
                  f"/webinars/{webinar_id}/participants", f"/webinars/{past_id}/participants",
-                 f"/webinars/{webinar_id}/history"]
+                 f"/webinars/{webinar_id}/history",
+                 "/cooperation/manage", "/cooperation/new", f"/cooperation/{record_id}/edit",
+                 f"/cooperation/{record_id}/history",
+                 f"/cooperation/{record_id}/history/diff?a=1&b=1",
+                 f"/cooperation/new?translation_of={record_id}&lang=ru",
+                 "/cooperation/partners/new", f"/cooperation/partners/{partner_id}/edit"]
     if role == "admin":
         urls += ["/admin/users", f"/admin/users/{user_id}", "/admin/audit"]
 
@@ -109,6 +122,25 @@ def test_every_page_has_landmarks_one_heading_and_labelled_fields(app, client, a
         response = client.get(url)
         assert response.status_code in {200, 404}, url
         check(response.get_data(as_text=True), url)
+
+
+def test_the_registers_error_pages_are_accessible_too(app, client, as_role) -> None:
+    partner_id = make_partner(app, "Bundespolizei", "DE")
+    bad_filter = client.get("/cooperation/?country=XX&year=1800")
+    as_role("editor")
+    bad_record = client.post("/cooperation/new", data={
+        "title": "", "kind": "interagency", "status": "in_force", "language": "en",
+        "partners": [str(partner_id)], "summary": "", "starts_on": "2026-05-01",
+        "ends_on": "2026-04-01", "remind_days": "60"})
+    bad_partner = client.post("/cooperation/partners/new", data={
+        "name": "Somewhere", "kind": "ministry", "country": "XX"})
+
+    for name, response in (("filter", bad_filter), ("record", bad_record),
+                           ("partner", bad_partner)):
+        assert response.status_code in {400, 422}, name
+        page = response.get_data(as_text=True)
+        check(page, name)
+        assert 'role="alert"' in page and 'aria-invalid="true"' in page, name
 
 
 def test_form_errors_are_announced_and_tied_to_their_fields(client) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from flask import Flask
@@ -15,6 +16,7 @@ from portal.courses import services as course_services
 from portal.extensions import db
 from portal.webinars.models import CalendarToken
 from tests.conftest import PASSWORD, csrf_token, make_app, make_material, make_user
+from tests.cooperation.helpers import make_partner, make_record
 from tests.webinars.helpers import make_webinar
 from tests.webinars.helpers import register as register_for_webinar
 
@@ -79,6 +81,18 @@ def test_no_get_request_writes_to_the_database(app, client, auth) -> None:
                        f"/courses/{course.slug}/report?format=csv",
                        f"/courses/{course.slug}/quizzes/{quiz.id}/report", "/my/learning"}
         draft_slug = draft.slug
+    partner_id = make_partner(app, "Swept partner", "DE")
+    record_id = make_record(app, "Swept record", [partner_id], ends_on=date(2030, 1, 1))
+    draft_record_id = make_record(app, "Swept draft record", [partner_id], state="draft")
+    values.update(partner_id=partner_id, record_id=record_id)
+    cooperation_urls = {f"/cooperation/{draft_record_id}", f"/cooperation/{draft_record_id}/edit",
+                        "/cooperation/?country=DE&kind=interagency&sort=title&dir=asc&page=2",
+                        "/cooperation/?country=XX", "/cooperation/export.csv?country=DE",
+                        "/cooperation/export.json?year=2030", "/cooperation/countries/DE",
+                        "/cooperation/countries/de", "/cooperation/manage?state=draft&q=x",
+                        f"/cooperation/new?translation_of={record_id}&lang=ru",
+                        f"/cooperation/{record_id}/history/diff?a=1&b=1",
+                        "/cooperation/feed.atom?language=ru"}
     auth.login("admin@example.uz", PASSWORD)
     statements: list[str] = []
 
@@ -93,7 +107,7 @@ def test_no_get_request_writes_to_the_database(app, client, auth) -> None:
             urls.add(url)
     urls |= {f"/materials/{draft_slug}", "/materials/?topic=family&language=en&page=2",
              f"/materials/{values['slug']}/history/diff?a=1&b=1", "/admin/audit?action=user"}
-    urls |= course_urls | webinar_urls
+    urls |= course_urls | webinar_urls | cooperation_urls
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", record)
         try:
@@ -131,7 +145,7 @@ def test_every_post_route_refuses_a_request_without_csrf_token(csrf_app) -> None
         slug = db.session.scalar(db.select(Material.slug))
     values = {"slug": slug, "attachment_id": 1, "user_id": 1, "number": 1, "module_id": 1,
               "lesson_id": 1, "question_id": 1, "quiz_id": 1, "attempt_id": 1, "code": "X",
-              "webinar_id": 1, "token": "X"}
+              "webinar_id": 1, "token": "X", "partner_id": 1, "record_id": 1}
 
     checked = 0
     for rule in csrf_app.url_map.iter_rules():

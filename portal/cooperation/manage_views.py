@@ -72,7 +72,8 @@ def create() -> ResponseReturnValue:
         earlier = formkeys.already_created(CooperationRecord, form.form_key.data)
         if earlier is not None:  # a double click: show what the first one made
             return redirect(url_for(".edit", record_id=earlier.id))
-        if original is not None and services.translation_in(original, form.language.data):
+        if original is not None and (form.language.data == original.language
+                                     or services.translation_in(original, form.language.data)):
             form.language.errors.append(_("This record already has a version in this "
                                           "language."))
         else:

@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import lazyload, load_only
 
 from portal import mail
 from portal.accounts.models import User, UserRole
@@ -25,6 +26,7 @@ from portal.content import audit, revisions
 from portal.content.topics import Topic
 from portal.content.translations import one_per_group
 from portal.content.workflow import State
+from portal.cooperation import countries
 from portal.cooperation.models import (
     RUNNING,
     CooperationRecord,
@@ -234,6 +236,7 @@ def schedule_reminders(record: CooperationRecord) -> int:
     """
     group_prefix = f"{REMINDER_PREFIX}{record.translation_group}:"
     mail.withdraw(group_prefix)
+    record = _reminding(record)
     dates = reminder_dates(record)
     if not dates:
         return 0
@@ -252,6 +255,19 @@ def schedule_reminders(record: CooperationRecord) -> int:
                           key=key) is not None:
                 queued += 1
     return queued
+
+
+def _reminding(record: CooperationRecord) -> CooperationRecord:
+    """The version whose dates remind the editors of *record*'s group: the record itself,
+    unless it is archived and another version is not (archiving one translation withdraws a
+    page, not the agreement: the group's reminders stay)."""
+    if record.state != State.archived:
+        return record
+    other = db.session.scalar(select(CooperationRecord).where(
+        CooperationRecord.translation_group == record.translation_group,
+        CooperationRecord.id != record.id, CooperationRecord.state != State.archived,
+    ).order_by(CooperationRecord.updated_at.desc(), CooperationRecord.id.desc()).limit(1))
+    return other or record
 
 
 def _reminder_text(record: CooperationRecord, what: str, when: date, editor: User,
@@ -406,7 +422,8 @@ def by_country(prefer_language: str | None) -> list[CountryRow]:
     for code, kind, n in rows:
         table.setdefault(str(code), Counter())[str(kind)] += int(n)
     result = [CountryRow(code, counts) for code, counts in table.items()]
-    return sorted(result, key=lambda row: (-row.total, row.code))
+    # The busiest first, then by name in the reader's language.
+    return sorted(result, key=lambda row: (-row.total, countries.name(row.code).casefold()))
 
 
 def kind_counts(filters: Filters, prefer_language: str | None) -> Counter[str]:
@@ -416,10 +433,30 @@ def kind_counts(filters: Filters, prefer_language: str | None) -> Counter[str]:
     return Counter({str(kind): int(n) for kind, n in rows})
 
 
+def brief(query: Select[CooperationRecord]) -> list[CooperationRecord]:
+    """The records of *query* with only what a list of titles shows (no partners, topics or
+    links loaded): for the long lists of the timeline, a country and a partner."""
+    rec = CooperationRecord
+    return list(db.session.scalars(query.options(
+        load_only(rec.id, rec.title, rec.language, rec.kind, rec.year, rec.status,
+                  rec.version),
+        lazyload("*"))))
+
+
+def countries_in_use(prefer_language: str | None) -> list[str]:
+    """Partner countries of the published records (for the table's filter)."""
+    from portal.cooperation.models import record_partners
+
+    return [str(code) for code in db.session.scalars(
+        select(Partner.country).distinct()
+        .join(record_partners, record_partners.c.partner_id == Partner.id)
+        .where(record_partners.c.record_id.in_(_chosen(prefer_language)),
+               Partner.country.is_not(None)))]
+
+
 def timeline(prefer_language: str | None) -> list[tuple[int | None, list[CooperationRecord]]]:
     """Published records grouped by year, earliest first; records with no year at the end."""
-    records = db.session.scalars(listing(Filters(sort="year", descending=False),
-                                         prefer_language))
+    records = brief(listing(Filters(sort="year", descending=False), prefer_language))
     groups: dict[int | None, list[CooperationRecord]] = {}
     for record in records:
         groups.setdefault(record.year, []).append(record)

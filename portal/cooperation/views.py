@@ -46,8 +46,13 @@ def record_of(record_id: int) -> CooperationRecord:
 
 
 def _labels() -> dict[str, Any]:
-    return {"kinds": KIND_LABELS, "short_kinds": KIND_SHORT_LABELS,
-            "statuses": STATUS_LABELS, "partner_kinds": PARTNER_KIND_LABELS,
+    """Labels the register's templates share, translated once per page (a long list would
+    otherwise translate the same lazy string for every row)."""
+    def plain(labels: dict[Any, Any]) -> dict[str, str]:
+        return {str(key): str(label) for key, label in labels.items()}
+
+    return {"kinds": plain(KIND_LABELS), "short_kinds": plain(KIND_SHORT_LABELS),
+            "statuses": plain(STATUS_LABELS), "partner_kinds": plain(PARTNER_KIND_LABELS),
             "country_name": countries.name, "states": workflow.STATE_LABELS,
             "may_manage": services.may_manage(None, current_user)}
 
@@ -128,8 +133,7 @@ def _config_int(name: str) -> int:
 
 
 def _countries_in_use(language: str) -> list[tuple[str, str]]:
-    codes = {row.code for row in services.by_country(language)}
-    return sorted(((code, countries.name(code)) for code in codes),
+    return sorted(((code, countries.name(code)) for code in services.countries_in_use(language)),
                   key=lambda item: item[1].casefold())
 
 
@@ -149,7 +153,7 @@ def export_csv() -> ResponseReturnValue:
         return _bad_filters(errors)
     header = [_("Title"), _("Kind"), _("Status"), _("Year"), _("Signed or acceded"),
               _("Starts"), _("Ends"), _("Countries"), _("Partners"), _("People trained"),
-              _("Language"), _("Address")]
+              _("Language"), _("Link to the record")]
     rows = ([r.title, str(KIND_LABELS[r.kind]), str(STATUS_LABELS[r.status]), r.year,
              r.signed_on, r.starts_on, r.ends_on,
              "; ".join(countries.name(c) for c in r.countries),
@@ -221,7 +225,7 @@ def country(code: str) -> ResponseReturnValue:
         return Response(status=301, headers={"Location": url_for(".country", code=normal)})
     filters = services.Filters(country=normal)
     language = current_language()
-    records = list(db.session.scalars(services.listing(filters, language)))
+    records = services.brief(services.listing(filters, language))
     counts = services.kind_counts(filters, language)
     row = services.CountryRow(normal, counts)
     shown = [k.value for k in RecordKind if counts[k.value]]
@@ -254,8 +258,7 @@ def partner(partner_id: int) -> ResponseReturnValue:
     if found is None:
         abort(404)
     language = current_language()
-    records = list(db.session.scalars(services.listing(services.Filters(partner=found.id),
-                                                       language)))
+    records = services.brief(services.listing(services.Filters(partner=found.id), language))
     if not records and not services.may_manage(None, current_user):
         abort(404)  # a partner with nothing published is not public yet
     return render_template("cooperation/partner.html", partner=found, records=records,

@@ -8,7 +8,6 @@ from __future__ import annotations
 import random
 import secrets
 import tomllib
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -28,7 +27,9 @@ from portal.content.topics import ensure_default_topics
 from portal.courses import attempts, learning, questions, quizzes
 from portal.courses import services as course_services
 from portal.courses.models import Course, Quiz
+from portal.demo.cooperation import load_cooperation
 from portal.demo.courses import read_courses
+from portal.demo.keys import course_key, guide_key
 from portal.demo.webinars import load_webinars
 from portal.extensions import db
 from portal.materials import services as materials
@@ -36,7 +37,6 @@ from portal.materials.models import Material
 
 demo_cli = AppGroup("demo", help="Demo content.")
 
-DEMO_NAMESPACE = uuid.UUID("6f1f4a52-6c1e-4d1b-9a39-3c2f0f1d9b10")
 
 DEMO_USERS = (
     (Role.citizen, "citizen@demo.huquq.uz", "Dilnoza Karimova", "uz", None),
@@ -108,7 +108,7 @@ def load_guides(editor: User) -> int:
         translation_group = None
         for guide in versions:
             # A stable form key per file: what marks a guide as loaded already.
-            key = str(uuid.uuid5(DEMO_NAMESPACE, f"{group}.{guide.language}"))
+            key = guide_key(group, guide.language)
             existing = formkeys.already_created(Material, key)
             if existing is not None:
                 translation_group = existing.translation_group
@@ -135,7 +135,7 @@ def load_courses(trainer: User, editor: User) -> list[Course]:
     created = []
     groups: dict[str, str] = {}
     for demo in read_courses():
-        key = str(uuid.uuid5(DEMO_NAMESPACE, f"course.{demo.key}.{demo.language}"))
+        key = course_key(demo.key, demo.language)
         existing = formkeys.already_created(Course, key)
         if existing is not None:
             groups[demo.key] = existing.translation_group
@@ -231,9 +231,11 @@ def load() -> None:
     inspectors = [user for user in (accounts.find_by_email(f"inspector{n}@demo.huquq.uz")
                                     for n in ("", "2")) if user is not None]
     new_webinars = load_webinars(trainer, inspectors)
+    new_records = load_cooperation(editor)
     db.session.commit()
     click.echo(f"demo: {len(new_users)} new users, {added} new guides, "
-               f"{len(new_courses)} new courses, {new_webinars} new webinars")
+               f"{len(new_courses)} new courses, {new_webinars} new webinars, "
+               f"{new_records} new cooperation records")
     click.echo(f"demo accounts (role email password): {accounts_file}")
 
 

@@ -9,7 +9,6 @@ people are dropped at the end (nobody would read them).
 from __future__ import annotations
 
 import tomllib
-import uuid
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from importlib import resources
@@ -21,6 +20,7 @@ from sqlalchemy import delete, func, select
 
 from portal.accounts.models import User
 from portal.content import formkeys, workflow
+from portal.demo.keys import webinar_key
 from portal.extensions import db
 from portal.mail import OutboxMail
 from portal.webinars import registration, services
@@ -65,7 +65,7 @@ def load_webinars(trainer: User, inspectors: list[User]) -> int:
     first_mail = db.session.scalar(select(func.max(OutboxMail.id))) or 0
     added = 0
     for number, entry in enumerate(read_webinars()):
-        key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"huquq-demo-webinar:{entry['key']}"))
+        key = webinar_key(entry["key"])
         if formkeys.already_created(Webinar, key) is not None:
             continue
         starts_at = _start(entry, today)
