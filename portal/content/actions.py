@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -129,6 +129,41 @@ def restore_revision(item: workflow.Publishable, number: int, back: str,
     db.session.commit()
     flash(_("Revision %(n)s is restored.", n=number), "success")
     return redirect(back)
+
+
+def add_history_routes(bp: Blueprint, item_rule: str, *,
+                       managed: Callable[..., workflow.Publishable],
+                       editable: Callable[..., workflow.Publishable],
+                       args: Callable[[Any], Mapping[str, Any]], view_label: Any,
+                       labels: Mapping[str, Any] | None = None,
+                       restore: bool = True) -> None:
+    """Add an item's history pages to its content type's blueprint, as the views ``history``
+    (GET ``<item_rule>/history``), ``diff`` (GET ``.../history/diff``) and ``restore`` (POST
+    ``.../history/<number>/restore``; pass ``restore=False`` to write a view of one's own).
+
+    *managed* and *editable* find the item from the rule's URL arguments (404 / 403 as the
+    content type decides); *args* gives those arguments back for an item, for links.
+    """
+    def links(item: Any) -> HistoryLinks:
+        return HistoryLinks(bp.name, args(item))
+
+    def history(**values: Any) -> ResponseReturnValue:
+        item = managed(**values)
+        return history_page(item, links(item), view_label)
+
+    def diff(**values: Any) -> ResponseReturnValue:
+        item = managed(**values)
+        return diff_page(item, links(item), labels)
+
+    def restore_view(number: int, **values: Any) -> ResponseReturnValue:
+        item = editable(**values)
+        return restore_revision(item, number, links(item).url("history"))
+
+    bp.add_url_rule(f"{item_rule}/history", "history", history)
+    bp.add_url_rule(f"{item_rule}/history/diff", "diff", diff)
+    if restore:
+        bp.add_url_rule(f"{item_rule}/history/<id:number>/restore", "restore", restore_view,
+                        methods=["POST"])
 
 
 def edit_refusal(form: Any, item: workflow.Publishable, *, language_taken: bool,

@@ -6,20 +6,19 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.decorators import permission_required
 from portal.content import attachments, formkeys, workflow
 from portal.content.actions import (
-    HistoryLinks,
     add_file,
+    add_history_routes,
     apply_move,
     delete_file,
-    diff_page,
     edit_refusal,
     editable_or_403,
-    history_page,
     restore_revision,
 )
 from portal.content.forms import AttachmentForm, EmptyForm
@@ -144,24 +143,14 @@ def move(record_id: int) -> ResponseReturnValue:
     return response
 
 
-def _history_links(record: CooperationRecord) -> HistoryLinks:
-    return HistoryLinks("cooperation", {"record_id": record.id})
-
-
-@bp.route("/<id:record_id>/history")
-def history(record_id: int) -> ResponseReturnValue:
-    record = _managed(record_id)
-    return history_page(record, _history_links(record), _("View the record"))
-
-
-@bp.route("/<id:record_id>/history/diff")
-def diff(record_id: int) -> ResponseReturnValue:
-    record = _managed(record_id)
-    return diff_page(record, _history_links(record))
+add_history_routes(bp, "/<id:record_id>", managed=_managed, editable=_editable,
+                   args=lambda record: {"record_id": record.id},
+                   view_label=_l("View the record"), restore=False)
 
 
 @bp.route("/<id:record_id>/history/<id:number>/restore", methods=["POST"])
 def restore(record_id: int, number: int) -> ResponseReturnValue:
+    """Restore, and let the reminders follow the restored dates."""
     record = _editable(record_id)
     return restore_revision(record, number, url_for(".history", record_id=record.id),
                             after=lambda: services.schedule_reminders(record))

@@ -23,13 +23,10 @@ from sqlalchemy.exc import IntegrityError
 from portal.accounts.decorators import permission_required
 from portal.content import attachments, formkeys, workflow
 from portal.content.actions import (
-    HistoryLinks,
+    add_history_routes,
     apply_move,
-    diff_page,
     edit_refusal,
     editable_or_403,
-    history_page,
-    restore_revision,
     visible_or_404,
 )
 from portal.content.forms import EmptyForm, WorkflowForm
@@ -289,26 +286,9 @@ def delete_cover(slug: str) -> ResponseReturnValue:
     return redirect(url_for(".edit", slug=slug, _anchor="page-cover"))
 
 
-def _history_links(course: Course) -> HistoryLinks:
-    return HistoryLinks("courses", {"slug": course.slug})
-
-
-@bp.route("/<slug>/history")
-def history(slug: str) -> ResponseReturnValue:
-    course = managed_course(slug)
-    return history_page(course, _history_links(course), _("View the course"))
-
-
-@bp.route("/<slug>/history/diff")
-def diff(slug: str) -> ResponseReturnValue:
-    course = managed_course(slug)
-    return diff_page(course, _history_links(course), REVISION_LABELS)
-
-
-@bp.route("/<slug>/history/<id:number>/restore", methods=["POST"])
-def restore(slug: str, number: int) -> ResponseReturnValue:
-    course = editable_course(slug)
-    return restore_revision(course, number, url_for(".history", slug=course.slug))
+add_history_routes(bp, "/<slug>", managed=managed_course, editable=editable_course,
+                   args=lambda course: {"slug": course.slug},
+                   view_label=_l("View the course"), labels=REVISION_LABELS)
 
 
 # The question bank ------------------------------------------------------------------------------

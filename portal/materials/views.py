@@ -19,6 +19,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -26,15 +27,12 @@ from portal.accounts.decorators import permission_required
 from portal.accounts.models import AnonymousUser
 from portal.content import attachments, formkeys, workflow
 from portal.content.actions import (
-    HistoryLinks,
     add_file,
+    add_history_routes,
     apply_move,
     delete_file,
-    diff_page,
     edit_refusal,
     editable_or_403,
-    history_page,
-    restore_revision,
     visible_or_404,
 )
 from portal.content.forms import AttachmentForm, EmptyForm, WorkflowForm
@@ -235,26 +233,9 @@ def move(slug: str) -> ResponseReturnValue:
     return apply_move(_get_visible(slug), url_for(".detail", slug=slug))
 
 
-def _history_links(material: Material) -> HistoryLinks:
-    return HistoryLinks("materials", {"slug": material.slug})
-
-
-@bp.route("/<slug>/history")
-def history(slug: str) -> ResponseReturnValue:
-    material = _get_managed(slug)
-    return history_page(material, _history_links(material), _("View the guide"))
-
-
-@bp.route("/<slug>/history/diff")
-def diff(slug: str) -> ResponseReturnValue:
-    material = _get_managed(slug)
-    return diff_page(material, _history_links(material))
-
-
-@bp.route("/<slug>/history/<id:number>/restore", methods=["POST"])
-def restore(slug: str, number: int) -> ResponseReturnValue:
-    material = _get_editable(slug)
-    return restore_revision(material, number, url_for(".history", slug=material.slug))
+add_history_routes(bp, "/<slug>", managed=_get_managed, editable=_get_editable,
+                   args=lambda material: {"slug": material.slug},
+                   view_label=_l("View the guide"))
 
 
 @bp.route("/<slug>/attachments", methods=["POST"])

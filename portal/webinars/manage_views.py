@@ -7,20 +7,19 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.decorators import permission_required
 from portal.content import attachments, formkeys, revisions, workflow
 from portal.content.actions import (
-    HistoryLinks,
     add_file,
+    add_history_routes,
     apply_move,
     delete_file,
-    diff_page,
     edit_refusal,
     editable_or_403,
-    history_page,
     restore_revision,
 )
 from portal.content.csvfile import csv_response
@@ -137,20 +136,9 @@ def move(webinar_id: int) -> ResponseReturnValue:
     return apply_move(webinar_of(webinar_id), url_for(".detail", webinar_id=webinar_id))
 
 
-def _history_links(webinar: Webinar) -> HistoryLinks:
-    return HistoryLinks("webinars", {"webinar_id": webinar.id})
-
-
-@bp.route("/<id:webinar_id>/history")
-def history(webinar_id: int) -> ResponseReturnValue:
-    webinar = _managed(webinar_id)
-    return history_page(webinar, _history_links(webinar), _("View the webinar"))
-
-
-@bp.route("/<id:webinar_id>/history/diff")
-def diff(webinar_id: int) -> ResponseReturnValue:
-    webinar = _managed(webinar_id)
-    return diff_page(webinar, _history_links(webinar))
+add_history_routes(bp, "/<id:webinar_id>", managed=_managed, editable=_editable,
+                   args=lambda webinar: {"webinar_id": webinar.id},
+                   view_label=_l("View the webinar"), restore=False)
 
 
 @bp.route("/<id:webinar_id>/history/<id:number>/restore", methods=["POST"])
