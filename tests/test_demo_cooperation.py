@@ -32,6 +32,10 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     assert result.exit_code == 0, result.output
     assert "50 new cooperation records" in result.output
     yield app
+    # The per-test clean-up disposed of it after its first test; later tests opened more.
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_the_file_is_well_formed() -> None:
