@@ -30,8 +30,14 @@ run: demo
 	$(BIN)/flask courses renew-certificates
 	$(BIN)/flask cooperation remind
 	$(BIN)/flask mail send
-	# A mail worker beside the server sends reminders when they fall due; it stops with it.
-	$(BIN)/flask mail send --every 60 & trap 'kill $$!' EXIT; \
+	# The search index: apply what changed; rebuild it when it does not match the database.
+	$(BIN)/flask search sync
+	$(BIN)/flask search verify >/dev/null || $(BIN)/flask search reindex
+	# Workers beside the server: mail sends reminders when they fall due, search applies
+	# changes made outside a request; they stop with the server.
+	$(BIN)/flask mail send --every 60 & mail=$$!; \
+		$(BIN)/flask search sync --every 2 & search=$$!; \
+		trap 'kill $$mail $$search' EXIT; \
 		$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: setup

@@ -50,6 +50,7 @@ def create_app(test_config: Mapping[str, Any] | None = None,
         mail,
         main,
         materials,
+        search,
         webinars,
     )
 
@@ -59,6 +60,7 @@ def create_app(test_config: Mapping[str, Any] | None = None,
     mail.init_app(app)
     webinars.init_app(app)
     cooperation.init_app(app)
+    search.init_app(app)
     app.register_blueprint(main.bp)
     app.register_blueprint(materials.bp)
     errors.init_app(app)

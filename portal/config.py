@@ -56,6 +56,15 @@ class DefaultConfig:
     TRUSTED_HOSTS: list[str] | None = None
     WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch still posts
 
+    #: Where the search index lives; None: instance/search-index.
+    SEARCH_INDEX_DIR: str | None = None
+    #: Seconds a search writer waits for another process's writer before leaving its changes
+    #: to the next sync.
+    SEARCH_LOCK_TIMEOUT = 10
+    #: Apply the search outbox at the end of each request that changed searchable content
+    #: (the change is found at once); the `flask search sync --every` worker catches the rest.
+    SEARCH_SYNC_AFTER_REQUEST = True
+
     MATERIALS_PER_PAGE = 10
     COOPERATION_PER_PAGE = 20
     #: Editors are mailed this many days before a cooperation record ends or is due for

@@ -83,6 +83,8 @@ def make_app(tmp_path: Path, **overrides: Any) -> Flask:
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": "portal.test",
         "MATERIALS_PER_PAGE": 5,
+        # Requests leave the search outbox to the tests about search (tests/search).
+        "SEARCH_SYNC_AFTER_REQUEST": False,
     }
     config.update(overrides)
     if POSTGRES_URL and config["DATABASE_URL"] == POSTGRES_URL:

@@ -7,7 +7,9 @@ from html.parser import HTMLParser
 
 import pytest
 
+from portal.database import utcnow
 from portal.extensions import db
+from portal.search import indexer
 from portal.webinars.models import Webinar
 from tests.conftest import make_material, make_user
 from tests.cooperation.helpers import make_partner, make_record
@@ -90,9 +92,16 @@ def test_every_page_has_landmarks_one_heading_and_labelled_fields(app, client, a
     partner_id = make_partner(app, "Bundespolizei", "DE")
     record_id = make_record(app, "Accessible memorandum", [partner_id],
                             starts_on=date(2025, 1, 1), ends_on=date(2030, 1, 1))
+    with app.app_context():
+        indexer.sync_all()  # the search and the archive find what was published
+        today = utcnow()
     if role:
         as_role(role)
     urls = ["/", "/materials/", f"/materials/{slug}", "/no-such-page",
+            "/search", "/search?q=accessible", "/search?q=accessible&type=material&sort=date",
+            "/search?q=nothing-of-the-sort", "/search?q=-", "/search?q=acessible",
+            "/archive/", f"/archive/{today.year}", f"/archive/{today.year}/{today.month}",
+            "/archive/?type=webinar",
             "/cooperation/", "/cooperation/?country=DE&sort=title&dir=asc",
             "/cooperation/countries", "/cooperation/countries/DE", "/cooperation/timeline",
             "/cooperation/partners/", f"/cooperation/partners/{partner_id}",
@@ -122,6 +131,9 @@ def test_every_page_has_landmarks_one_heading_and_labelled_fields(app, client, a
         response = client.get(url)
         assert response.status_code in {200, 404}, url
         check(response.get_data(as_text=True), url)
+    results = client.get("/search?q=accessible").get_data(as_text=True)
+    assert 'class="result-title"><a href="/materials/' in results  # a page with results
+    assert 'aria-labelledby="page-facet-type"' in results
 
 
 def test_the_registers_error_pages_are_accessible_too(app, client, as_role) -> None:

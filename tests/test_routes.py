@@ -84,7 +84,15 @@ def test_no_get_request_writes_to_the_database(app, client, auth) -> None:
     partner_id = make_partner(app, "Swept partner", "DE")
     record_id = make_record(app, "Swept record", [partner_id], ends_on=date(2030, 1, 1))
     draft_record_id = make_record(app, "Swept draft record", [partner_id], state="draft")
-    values.update(partner_id=partner_id, record_id=record_id)
+    values.update(partner_id=partner_id, record_id=record_id, year=2026, month=5)
+    search_urls = {"/search?q=swept", "/search?q=swept&type=material&topic=family&language=en"
+                   "&year=2026&sort=date&page=2", '/search?q="swept guide" -draft',
+                   "/search?q=swep", "/search?q=swepd", "/search?q=", "/archive/?type=material",
+                   "/archive/2026?page=2", "/archive/1899"}
+    with app.app_context():
+        from portal.search import indexer
+
+        indexer.sync_all()  # the search and the archive show what was published
     cooperation_urls = {f"/cooperation/{draft_record_id}", f"/cooperation/{draft_record_id}/edit",
                         "/cooperation/?country=DE&kind=interagency&sort=title&dir=asc&page=2",
                         "/cooperation/?country=XX", "/cooperation/export.csv?country=DE",
@@ -107,7 +115,7 @@ def test_no_get_request_writes_to_the_database(app, client, auth) -> None:
             urls.add(url)
     urls |= {f"/materials/{draft_slug}", "/materials/?topic=family&language=en&page=2",
              f"/materials/{values['slug']}/history/diff?a=1&b=1", "/admin/audit?action=user"}
-    urls |= course_urls | webinar_urls | cooperation_urls
+    urls |= course_urls | webinar_urls | cooperation_urls | search_urls
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", record)
         try:

@@ -58,3 +58,6 @@ def init_app(app: Flask) -> None:
     assert manage_views.bp is views.bp  # editors' pages are routes of the same blueprint
     app.register_blueprint(views.bp)
     app.cli.add_command(cli)
+
+# Registers the content type's documents with the search index.
+from portal.cooperation import searching  # noqa: E402, F401

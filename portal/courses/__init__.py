@@ -31,3 +31,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(learning_views.bp)
     app.cli.add_command(cli.courses_cli)
+
+# Registers the content type's documents with the search index.
+from portal.courses import searching  # noqa: E402, F401

@@ -28,3 +28,6 @@ def _sitemap_urls() -> list[str]:
 
 attachments.register_owner("material", _may_download)
 registry.sitemap_sources.append(_sitemap_urls)
+
+# Registers the content type's documents with the search index.
+from portal.materials import searching  # noqa: E402, F401

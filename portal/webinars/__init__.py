@@ -46,3 +46,6 @@ def init_app(app: Flask) -> None:
 
     assert manage_views.bp is views.bp  # organisers' pages are routes of the same blueprint
     app.register_blueprint(views.bp)
+
+# Registers the content type's documents with the search index.
+from portal.webinars import searching  # noqa: E402, F401

@@ -1,0 +1,151 @@
+"""Keeping the index in step with the database.
+
+``sync`` applies the outbox: it takes the index's lock first, then reads the outbox rows and
+the items they name as they are now, writes their documents, commits the index and only then
+deletes the rows it applied, still holding the lock. Two processes syncing at once take turns
+on the lock, and the later one reads the later state and never the rows the earlier one has
+applied, so no update is lost; a crash anywhere leaves rows that the next run applies again
+(applying a row twice gives the same documents).
+
+The rows are deleted under the lock because a row's id names it only while the row exists:
+SQLite gives the id of the last row deleted to the next row written. A sync that read rows
+another one was about to delete would apply them again, then delete, by their ids, the new
+rows that took those ids meanwhile, changes it never applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from flask import current_app
+from sqlalchemy import delete, select
+from whoosh import index as whoosh_index
+from whoosh.query import DateRange
+
+from portal.extensions import db
+from portal.search import index, sources
+from portal.search.outbox import SearchOutbox
+
+#: Outbox rows applied per writer (a big import is applied in several turns).
+BATCH = 500
+
+
+def _documents(name: str, item_id: int) -> list[sources.Document]:
+    source = sources.SOURCES.get(name)
+    return source.documents(item_id) if source is not None else []
+
+
+def sync(limit: int | None = None) -> int:
+    """Apply up to *limit* (:data:`BATCH`) outbox rows; returns how many were applied. Raises
+    ``whoosh.index.LockError`` when another writer holds the index too long (rows stay)."""
+    with index.locked():
+        with index.writing() as writer:
+            db.session.rollback()  # read what is committed now, after taking the lock
+            rows = db.session.execute(select(SearchOutbox.id, SearchOutbox.source,
+                                             SearchOutbox.item_id).order_by(SearchOutbox.id)
+                                      .limit(BATCH if limit is None else limit)).all()
+            for name, item_id in sorted({(row.source, row.item_id) for row in rows}):
+                index.replace_owner(writer, f"{name}:{item_id}", _documents(name, item_id))
+            # Expiry is no change in the database: what has expired since goes now.
+            writer.delete_by_query(DateRange("expires", None,
+                                             datetime.now(UTC).replace(tzinfo=None)))
+        _forget([row.id for row in rows])  # the index is committed: now the rows
+    return len(rows)
+
+
+def _forget(row_ids: list[int]) -> None:
+    """Delete the outbox rows *row_ids* (applied to the index), and commit."""
+    for start in range(0, len(row_ids), BATCH):
+        db.session.execute(delete(SearchOutbox).where(
+            SearchOutbox.id.in_(row_ids[start:start + BATCH])))
+    if row_ids:
+        db.session.commit()
+
+
+def sync_all() -> int:
+    """Apply the whole outbox, in batches."""
+    total = 0
+    while True:
+        applied = sync()
+        total += applied
+        if applied < BATCH:
+            return total
+
+
+def pending() -> int:
+    from sqlalchemy import func
+
+    return db.session.scalar(select(func.count()).select_from(SearchOutbox)) or 0
+
+
+def all_owners() -> Iterator[tuple[str, int]]:
+    for name, source in sorted(sources.SOURCES.items()):
+        for item_id in sorted(source.live_ids()):
+            yield name, item_id
+
+
+def reindex(progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the whole index from the database; returns the number of documents. The
+    outbox rows present at the start are applied by the rebuild and deleted; the lock is held
+    throughout, as by :func:`sync`."""
+    with index.locked():
+        db.session.rollback()  # read what is committed now, after taking the lock
+        # Read before the items: the rebuild reads the changes these rows name (an id below
+        # the highest may still be uncommitted on PostgreSQL: the rows themselves, not a range).
+        applied = list(db.session.scalars(select(SearchOutbox.id)))
+        ix = index.recreate()
+        count = 0
+        with index.writing(ix) as writer:
+            for name, item_id in all_owners():
+                for document in _documents(name, item_id):
+                    writer.add_document(**index.fields_of(document))
+                    count += 1
+                if progress is not None:
+                    progress(1)
+        _forget(applied)
+    return count
+
+
+@dataclass
+class Difference:
+    missing: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.missing or self.extra or self.stale)
+
+
+def verify() -> Difference:
+    """Compare the database with the index: documents that should be there and are not,
+    documents that are there and should not be, and documents whose title differs."""
+    expected: dict[str, str] = {}
+    for name, item_id in all_owners():
+        for document in _documents(name, item_id):
+            expected[document.key] = document.title
+    ix = index.open_index()
+    found: dict[str, str] = {}
+    with ix.searcher() as searcher:
+        for fields in searcher.all_stored_fields():
+            found[fields["key"]] = fields.get("title", "")
+    return Difference(
+        missing=sorted(expected.keys() - found.keys()),
+        extra=sorted(found.keys() - expected.keys()),
+        stale=sorted(key for key in expected.keys() & found.keys()
+                     if expected[key] != found[key]))
+
+
+def sync_quietly() -> None:
+    """Apply the outbox after a request committed. The change is saved whatever happens here:
+    when another process holds the index, or indexing fails, the rows stay for the worker
+    (``flask search sync --every``) and the request still succeeds."""
+    try:
+        sync_all()
+    except whoosh_index.LockError:
+        db.session.rollback()
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("search: the outbox is left to the next sync")
