@@ -16,7 +16,7 @@ from portal.cooperation.models import (
 )
 from portal.extensions import db
 from portal.search.extract import files_text, path_for, plain
-from portal.search.sources import Document, Source, register
+from portal.search.sources import Document, Source, files_of, live_ids_of, register
 
 
 def record_documents(record_id: int) -> list[Document]:
@@ -37,10 +37,6 @@ def record_documents(record_id: int) -> list[Document]:
         date=record.published_at or record.created_at, summary=", ".join(partners),
         topics=[t.slug for t in record.topics], expires=record.expires_at)]
 
-
-def record_ids() -> list[int]:
-    return list(db.session.scalars(select(CooperationRecord.id).where(
-        CooperationRecord.live_clause())))
 
 
 def _live_records(partner_id: int) -> list[CooperationRecord]:
@@ -87,10 +83,10 @@ def _records_of(partner: Partner) -> list[int]:
         record_partners.c.partner_id == partner.id)))
 
 
-register(Source("cooperation", record_documents, record_ids, watches={
+register(Source("cooperation", record_documents, live_ids_of(CooperationRecord), watches={
     CooperationRecord: lambda record: [record.id],
     Partner: _records_of,
-    Attachment: lambda a: [a.item_id] if a.item_type == "cooperation" else [],
+    Attachment: files_of("cooperation"),
 }))
 register(Source("partner", partner_documents, partner_ids, watches={
     Partner: lambda partner: [partner.id],

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -116,7 +116,7 @@ def index() -> ResponseReturnValue:
         page = None
     else:
         page = paginate(services.listing(filters, language),
-                        _config_int("COOPERATION_PER_PAGE"))
+                        int(current_app.config["COOPERATION_PER_PAGE"]))
     return render_template(
         "cooperation/index.html", page=page, filters=filters, errors=errors,
         args=filter_args(filters), country_choices=_countries_in_use(language),
@@ -124,12 +124,6 @@ def index() -> ResponseReturnValue:
         year_choices=[(y, y) for y in services.years(language)],
         topic_choices=[(t.slug, t.name) for t in all_topics()],
         **_labels()), 400 if errors else 200
-
-
-def _config_int(name: str) -> int:
-    from flask import current_app
-
-    return int(current_app.config[name])
 
 
 def _countries_in_use(language: str) -> list[tuple[str, str]]:

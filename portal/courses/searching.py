@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from portal.content.attachments import Attachment
 from portal.courses.models import Course, CourseAudience, Lesson, Module
 from portal.courses.services import LESSON_FILES
 from portal.extensions import db
 from portal.search.extract import files_text, path_for, plain
-from portal.search.sources import Document, Source, register
+from portal.search.sources import Document, Source, live_ids_of, register
 
 
 def documents(course_id: int) -> list[Document]:
@@ -38,9 +36,6 @@ def documents(course_id: int) -> list[Document]:
     return found
 
 
-def live_ids() -> list[int]:
-    return list(db.session.scalars(select(Course.id).where(Course.live_clause())))
-
 
 def _lesson_course(lesson: Lesson) -> list[int]:
     module = lesson.module or db.session.get(Module, lesson.module_id)
@@ -54,7 +49,7 @@ def _file_course(attachment: Attachment) -> list[int]:
     return _lesson_course(lesson) if lesson is not None else []
 
 
-register(Source("course", documents, live_ids, watches={
+register(Source("course", documents, live_ids_of(Course), watches={
     Course: lambda course: [course.id],
     Module: lambda module: [module.course_id],
     Lesson: _lesson_course,

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from portal.content.attachments import Attachment
 from portal.extensions import db
 from portal.materials.models import Audience, Material
 from portal.search.extract import files_text, path_for, plain
-from portal.search.sources import Document, Source, register
+from portal.search.sources import Document, Source, files_of, live_ids_of, register
 
 
 def documents(material_id: int) -> list[Document]:
@@ -26,11 +24,8 @@ def documents(material_id: int) -> list[Document]:
         audience="inspectors" if material.audience == Audience.inspectors else "public")]
 
 
-def live_ids() -> list[int]:
-    return list(db.session.scalars(select(Material.id).where(Material.live_clause())))
 
-
-register(Source("material", documents, live_ids, watches={
+register(Source("material", documents, live_ids_of(Material), watches={
     Material: lambda material: [material.id],
-    Attachment: lambda a: [a.item_id] if a.item_type == "material" else [],
+    Attachment: files_of("material"),
 }))

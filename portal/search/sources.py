@@ -56,6 +56,24 @@ class Source:
 SOURCES: dict[str, Source] = {}
 
 
+def live_ids_of(model: Any) -> Callable[[], list[int]]:
+    """``Source.live_ids`` for a publishable model: the ids of its live items."""
+    def live_ids() -> list[int]:
+        from sqlalchemy import select
+
+        from portal.extensions import db
+
+        return list(db.session.scalars(select(model.id).where(model.live_clause())))
+    return live_ids
+
+
+def files_of(item_type: str) -> Callable[[Any], list[int]]:
+    """A watch on attachments: an item's files changing re-indexes the item."""
+    def ids(attachment: Any) -> list[int]:
+        return [attachment.item_id] if attachment.item_type == item_type else []
+    return ids
+
+
 def register(source: Source) -> None:
     SOURCES[source.name] = source
 

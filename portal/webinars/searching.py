@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from portal.content.attachments import Attachment
 from portal.extensions import db
 from portal.search.extract import files_text, path_for, plain
-from portal.search.sources import Document, Source, register
+from portal.search.sources import Document, Source, files_of, live_ids_of, register
 from portal.webinars.models import Webinar, WebinarAudience
 
 
@@ -26,11 +24,8 @@ def documents(webinar_id: int) -> list[Document]:
         audience="inspectors" if webinar.audience == WebinarAudience.inspectors else "public")]
 
 
-def live_ids() -> list[int]:
-    return list(db.session.scalars(select(Webinar.id).where(Webinar.live_clause())))
 
-
-register(Source("webinar", documents, live_ids, watches={
+register(Source("webinar", documents, live_ids_of(Webinar), watches={
     Webinar: lambda webinar: [webinar.id],
-    Attachment: lambda a: [a.item_id] if a.item_type == "webinar" else [],
+    Attachment: files_of("webinar"),
 }))
