@@ -34,9 +34,9 @@ run: demo
 	$(BIN)/flask search sync
 	$(BIN)/flask search verify >/dev/null || $(BIN)/flask search reindex
 	# Workers beside the server: mail sends reminders when they fall due, search applies
-	# changes made outside a request; they stop with the server.
+	# every change to the index within a second; they stop with the server.
 	$(BIN)/flask mail send --every 60 & mail=$$!; \
-		$(BIN)/flask search sync --every 2 & search=$$!; \
+		$(BIN)/flask search sync --every 0.5 & search=$$!; \
 		trap 'kill $$mail $$search' EXIT; \
 		$(BIN)/flask run --host 127.0.0.1 --port 5000
 

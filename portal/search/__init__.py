@@ -27,9 +27,9 @@ def reindex_command() -> None:
 
 
 @cli.command("sync")
-@click.option("--every", type=int, default=None,
+@click.option("--every", type=float, default=None,
               help="Keep running, applying the outbox every N seconds.")
-def sync_command(every: int | None) -> None:
+def sync_command(every: float | None) -> None:
     """Apply the search outbox (the changes not in the index yet)."""
     from portal.search import indexer
 
@@ -38,6 +38,8 @@ def sync_command(every: int | None) -> None:
         if every is None:
             click.echo(f"{applied} changes applied")
             return
+        if not applied:  # idle: merge the segments the syncs added
+            indexer.tidy()
         time.sleep(every)
 
 
@@ -51,6 +53,9 @@ def verify_command() -> None:
                         ("stale", difference.stale)):
         for key in keys:
             click.echo(f"{label}: {key}")
+    if difference.outdated:
+        click.echo("The index was built by another version of the portal: run "
+                   "`flask search reindex`.")
     if difference.clean:
         click.echo("The index matches the database.")
         return

@@ -24,7 +24,7 @@ from whoosh.writing import IndexWriter
 from portal.search.sources import Document
 from portal.search.text import (
     LANGUAGES,
-    analyzer,
+    indexing_analyzer,
     normalise_apostrophes,
     spelling_analyzer,
     uz_cyrillic_to_latin,
@@ -54,12 +54,29 @@ def schema() -> Schema:
         "summary": STORED(),
         "url": STORED(),
         "excerpt": STORED(),
-        "words": TEXT(analyzer=spelling_analyzer(), spelling=True),
+        "words": TEXT(analyzer=spelling_analyzer(), spelling=True, phrase=False),
     }
+    # No positions: phrases are found through the pairs of words indexed with the words.
     for language in LANGUAGES:
-        fields[f"title_{language}"] = TEXT(analyzer=analyzer(language), field_boost=3.0)
-        fields[f"body_{language}"] = TEXT(analyzer=analyzer(language))
+        fields[f"title_{language}"] = TEXT(analyzer=indexing_analyzer(language),
+                                           field_boost=3.0, phrase=False)
+        fields[f"body_{language}"] = TEXT(analyzer=indexing_analyzer(language), phrase=False)
     return Schema(**fields)
+
+
+#: Raised whenever :func:`schema` changes in a way an existing index does not have: an index
+#: of another version is rebuilt (``flask search verify`` says so, and ``make run`` rebuilds).
+SCHEMA_VERSION = 2
+_VERSION_FILE = "portal-schema-version"
+
+
+def current(path: Path | None = None) -> bool:
+    """Whether the index in *path* (the configured folder) was built with this schema."""
+    marker = (path or folder()) / _VERSION_FILE
+    try:
+        return marker.read_text().strip() == str(SCHEMA_VERSION)
+    except FileNotFoundError:
+        return False
 
 
 def folder() -> Path:
@@ -72,10 +89,10 @@ _holding: ContextVar[bool] = ContextVar("search_index_lock", default=False)
 
 
 @contextmanager
-def locked() -> Iterator[None]:
+def locked(wait: float | None = None) -> Iterator[None]:
     """The index's write lock for the block: one writer at a time, in every process. Waits up
-    to ``SEARCH_LOCK_TIMEOUT`` seconds for another to finish (whoosh.index.LockError after
-    that). It is Whoosh's own writer lock, an operating system lock on a file: a process that
+    to *wait* (``SEARCH_LOCK_TIMEOUT``) seconds for another to finish (whoosh.index.LockError
+    after that). It is Whoosh's own writer lock, an operating system lock on a file: a process that
     dies lets go of it. A block inside another keeps the outer block's lock.
 
     Hold it over more than the writing itself when what follows the commit must be done
@@ -87,7 +104,9 @@ def locked() -> Iterator[None]:
     path = folder()
     path.mkdir(parents=True, exist_ok=True)
     lock = FileStorage(str(path)).lock(f"{whoosh_index._DEF_INDEX_NAME}_WRITELOCK")
-    deadline = time.monotonic() + float(current_app.config["SEARCH_LOCK_TIMEOUT"])
+    if wait is None:
+        wait = float(current_app.config["SEARCH_LOCK_TIMEOUT"])
+    deadline = time.monotonic() + wait
     while not lock.acquire(blocking=False):
         if time.monotonic() >= deadline:
             raise whoosh_index.LockError(f"the search index in {path} is busy")
@@ -108,7 +127,7 @@ def open_index() -> whoosh_index.Index:
     with locked():  # two processes finding no index: the second must not empty the first's
         if whoosh_index.exists_in(str(path)):
             return whoosh_index.open_dir(str(path))
-        return whoosh_index.create_in(str(path), schema())
+        return _create(path)
 
 
 def recreate() -> whoosh_index.Index:
@@ -117,13 +136,22 @@ def recreate() -> whoosh_index.Index:
         raise RuntimeError("recreate() needs the index's lock")
     path = folder()
     path.mkdir(parents=True, exist_ok=True)
-    return whoosh_index.create_in(str(path), schema())
+    return _create(path)
+
+
+def _create(path: Path) -> whoosh_index.Index:
+    ix = whoosh_index.create_in(str(path), schema())
+    (path / _VERSION_FILE).write_text(f"{SCHEMA_VERSION}\n")
+    return ix
 
 
 @contextmanager
-def writing(ix: whoosh_index.Index | None = None) -> Iterator[IndexWriter]:
+def writing(ix: whoosh_index.Index | None = None, *,
+            merge: bool = True) -> Iterator[IndexWriter]:
     """A writer under the index's lock (:func:`locked`, taken for the block unless held
-    already); commits on success, cancels on an error."""
+    already); commits on success, cancels on an error. With *merge* the commit also merges
+    small segments into bigger ones (Whoosh's default, which can take a second on a large
+    index); without, the writing is a new segment, merged later (:func:`merge_segments`)."""
     with locked():
         ix = ix or open_index()
         writer = ix.writer(_lk=False)  # the lock is ours already
@@ -132,7 +160,13 @@ def writing(ix: whoosh_index.Index | None = None) -> Iterator[IndexWriter]:
         except BaseException:
             writer.cancel()
             raise
-        writer.commit()
+        writer.commit(merge=merge)
+
+
+def merge_segments() -> None:
+    """Merge the small segments that commits without merging left (under the lock)."""
+    with writing(merge=True):
+        pass
 
 
 def naive_utc(moment: datetime) -> datetime:

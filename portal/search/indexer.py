@@ -25,11 +25,13 @@ from whoosh import index as whoosh_index
 from whoosh.query import DateRange
 
 from portal.extensions import db
-from portal.search import index, sources
+from portal.search import engine, index, sources
 from portal.search.outbox import SearchOutbox
 
 #: Outbox rows applied per writer (a big import is applied in several turns).
 BATCH = 500
+#: Segments the index may have before :func:`tidy` merges the small ones.
+MOST_SEGMENTS = 8
 
 
 def _documents(name: str, item_id: int) -> list[sources.Document]:
@@ -37,20 +39,30 @@ def _documents(name: str, item_id: int) -> list[sources.Document]:
     return source.documents(item_id) if source is not None else []
 
 
-def sync(limit: int | None = None) -> int:
+def sync(limit: int | None = None, wait: float | None = None) -> int:
     """Apply up to *limit* (:data:`BATCH`) outbox rows; returns how many were applied. Raises
-    ``whoosh.index.LockError`` when another writer holds the index too long (rows stay)."""
-    with index.locked():
-        with index.writing() as writer:
-            db.session.rollback()  # read what is committed now, after taking the lock
-            rows = db.session.execute(select(SearchOutbox.id, SearchOutbox.source,
-                                             SearchOutbox.item_id).order_by(SearchOutbox.id)
-                                      .limit(BATCH if limit is None else limit)).all()
+    ``whoosh.index.LockError`` when another writer holds the index longer than *wait*
+    seconds (``SEARCH_LOCK_TIMEOUT``; the rows stay).
+
+    Nothing to apply writes nothing: every commit is a new state of the index, which every
+    process searching it then reopens.
+    """
+    with index.locked(wait):
+        db.session.rollback()  # read what is committed now, after taking the lock
+        rows = db.session.execute(select(SearchOutbox.id, SearchOutbox.source,
+                                         SearchOutbox.item_id).order_by(SearchOutbox.id)
+                                  .limit(BATCH if limit is None else limit)).all()
+        expired = DateRange("expires", None, datetime.now(UTC).replace(tzinfo=None))
+        if not rows:
+            with engine.snapshot() as snap:
+                if not any(True for _ in snap.searcher.docs_for_query(expired)):
+                    return 0
+        # No merging here: a merge makes the change wait; :func:`tidy` merges when idle.
+        with index.writing(merge=False) as writer:
             for name, item_id in sorted({(row.source, row.item_id) for row in rows}):
                 index.replace_owner(writer, f"{name}:{item_id}", _documents(name, item_id))
             # Expiry is no change in the database: what has expired since goes now.
-            writer.delete_by_query(DateRange("expires", None,
-                                             datetime.now(UTC).replace(tzinfo=None)))
+            writer.delete_by_query(expired)
         _forget([row.id for row in rows])  # the index is committed: now the rows
     return len(rows)
 
@@ -64,14 +76,29 @@ def _forget(row_ids: list[int]) -> None:
         db.session.commit()
 
 
-def sync_all() -> int:
-    """Apply the whole outbox, in batches."""
+def sync_all(wait: float | None = None) -> int:
+    """Apply the whole outbox, in batches (see :func:`sync` for *wait*)."""
     total = 0
     while True:
-        applied = sync()
+        applied = sync(wait=wait)
         total += applied
         if applied < BATCH:
             return total
+
+
+def tidy(most: int = MOST_SEGMENTS) -> bool:
+    """Merge the index's small segments when it has more than *most* (each sync adds one);
+    whether it did. Searching reads every segment: a few big ones are quicker than many. Run
+    by the worker between syncs; a busy index is left for the next turn."""
+    with engine.snapshot() as snap:
+        if len(snap.parts) <= most:
+            return False
+    try:
+        with index.locked(wait=0):
+            index.merge_segments()
+    except whoosh_index.LockError:
+        return False
+    return True
 
 
 def pending() -> int:
@@ -113,10 +140,12 @@ class Difference:
     missing: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
+    #: The index was built with another version of the schema (it needs a rebuild).
+    outdated: bool = False
 
     @property
     def clean(self) -> bool:
-        return not (self.missing or self.extra or self.stale)
+        return not (self.missing or self.extra or self.stale or self.outdated)
 
 
 def verify() -> Difference:
@@ -132,6 +161,7 @@ def verify() -> Difference:
         for fields in searcher.all_stored_fields():
             found[fields["key"]] = fields.get("title", "")
     return Difference(
+        outdated=not index.current(),
         missing=sorted(expected.keys() - found.keys()),
         extra=sorted(found.keys() - expected.keys()),
         stale=sorted(key for key in expected.keys() & found.keys()
@@ -143,7 +173,7 @@ def sync_quietly() -> None:
     when another process holds the index, or indexing fails, the rows stay for the worker
     (``flask search sync --every``) and the request still succeeds."""
     try:
-        sync_all()
+        sync_all(wait=0)  # another process is applying the outbox: it or the worker will
     except whoosh_index.LockError:
         db.session.rollback()
     except Exception:

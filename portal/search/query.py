@@ -13,13 +13,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from itertools import islice, pairwise
 
+import numpy as np
 from whoosh import query as wq
+from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
 from whoosh.searching import Searcher
 
-from portal.search import facets
-from portal.search.text import LANGUAGES, analyzer, normalise_apostrophes, query_variants
+from portal.search.engine import Array, Snapshot, Term
+from portal.search.text import (
+    LANGUAGES,
+    PAIR,
+    analyzer,
+    normalise_apostrophes,
+    query_variants,
+)
 
 #: Longest query text taken; the rest is ignored.
 MAX_QUERY = 300
@@ -29,6 +37,10 @@ MAX_TERMS = 12
 MIN_PREFIX = 3
 #: Longest word searched for (nothing longer is a word).
 MAX_WORD = 40
+#: Most longer words a word typed half-way is searched as (in the order of the index).
+MAX_EXPANSIONS = 500
+#: Of those, the words marked in the results' text.
+MARKED_EXPANSIONS = 50
 #: Facets shown beside the results, by index field.
 FACETS = ("type", "topics", "language", "year")
 
@@ -77,54 +89,90 @@ def _tokens(text: str, language: str) -> list[str]:
     return [token.text for token in analyzer(language)(text)]
 
 
-def word_query(word: str, prefix: bool = True,
-               searcher: Searcher | None = None) -> wq.Query | None:
+def _text(term: bytes | str) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else term
+
+
+@dataclass
+class Clause:
+    """One word or phrase of a query: a document matches it when it has all the terms of
+    any one group."""
+
+    groups: list[list[Term]]
+    #: language -> the words to mark in a result's text.
+    marks: dict[str, set[str]]
+
+    @property
+    def terms(self) -> list[Term]:
+        return [term for group in self.groups for term in group]
+
+    def mask(self, snap: Snapshot) -> Array:
+        found = snap.mask(group[0] for group in self.groups if len(group) == 1)
+        for group in self.groups:
+            if len(group) > 1:
+                found |= np.logical_and.reduce([snap.mask([term]) for term in group])
+        return found
+
+
+def word_clause(word: str, snap: Snapshot, prefix: bool = True) -> Clause | None:
     """One word, in every language field, stemmed as that language does, and (with *prefix*)
-    as the start of longer words. Given the *searcher*, the start of longer words is searched
-    only when the word is not a whole word of the index: a word typed half-way. (A prefix
-    expands to every word it starts, which is what a search pays most for.)"""
-    clauses: list[wq.Query] = []
+    as the start of longer words: only when the word is not a whole word of the index (a
+    word typed half-way; a prefix expands to every word it starts)."""
+    groups: list[list[Term]] = []
+    marks: dict[str, set[str]] = {language: set() for language in LANGUAGES}
     for language in LANGUAGES:
         for token in dict.fromkeys(_tokens(word, language)):
-            clauses.append(wq.Term(f"title_{language}", token))
-            clauses.append(wq.Term(f"body_{language}", token))
+            groups += [[Term(f"title_{language}", token)], [Term(f"body_{language}", token)]]
+            marks[language].add(token)
     variants = [v.lower() for v in query_variants(word)] if prefix else []
-    if searcher is not None and any(searcher.doc_frequency("words", v) for v in variants):
+    searcher = snap.searcher
+    if any(searcher.doc_frequency("words", v) for v in variants):
         variants = []
+    expansions: list[str] = []
     for variant in variants:
         if len(variant) >= MIN_PREFIX and variant.isalnum():
-            clauses.append(wq.Prefix("words", variant, boost=0.5))
-    return wq.Or(clauses) if clauses else None
+            expansions += islice((_text(t) for t in searcher.reader().expand_prefix(
+                "words", variant)), MAX_EXPANSIONS - len(expansions))
+    for expansion in expansions:
+        groups.append([Term("words", expansion, boost=0.5)])
+    for expansion in expansions[:MARKED_EXPANSIONS]:
+        for language in LANGUAGES:
+            marks[language].update(_tokens(expansion, language))
+    return Clause(groups, marks) if groups else None
 
 
-def phrase_query(phrase: str) -> wq.Query | None:
-    clauses: list[wq.Query] = []
+def phrase_clause(phrase: str) -> Clause | None:
+    """Words next to each other, in this order: in one title or one body, every pair of
+    neighbouring words (the index keeps each pair as a term)."""
+    groups: list[list[Term]] = []
+    marks: dict[str, set[str]] = {language: set() for language in LANGUAGES}
     for language in LANGUAGES:
         tokens = _tokens(phrase, language)
-        if len(tokens) == 1:
-            clauses.append(wq.Term(f"body_{language}", tokens[0]))
-            clauses.append(wq.Term(f"title_{language}", tokens[0]))
-        elif tokens:
-            clauses.append(wq.Phrase(f"body_{language}", tokens))
-            clauses.append(wq.Phrase(f"title_{language}", tokens))
-    return wq.Or(clauses) if clauses else None
+        marks[language].update(tokens)
+        pairs = [f"{a}{PAIR}{b}" for a, b in pairwise(tokens)] or tokens
+        for name in (f"title_{language}", f"body_{language}"):
+            if pairs:
+                groups.append([Term(name, pair) for pair in dict.fromkeys(pairs)])
+    return Clause(groups, marks) if groups else None
 
 
-def build(parsed: Parsed, searcher: Searcher | None = None) -> wq.Query | None:
-    """The Whoosh query for *parsed*; None when nothing searchable is left."""
-    positive = [q for q in [*(word_query(w, searcher=searcher) for w in parsed.words),
-                            *map(phrase_query, parsed.phrases)]
-                if q is not None]
-    if not positive:
-        return None
-    query: wq.Query = wq.And(positive) if len(positive) > 1 else positive[0]
-    negative = [q for text in parsed.excluded
-                for q in (word_query(text, prefix=False) if " " not in text
-                          else phrase_query(text),)
-                if q is not None]
-    if negative:
-        query = wq.AndNot(query, wq.Or(negative))
-    return query
+@dataclass
+class Plan:
+    positive: list[Clause]
+    negative: list[Clause]
+
+    def marks(self, language: str) -> set[str]:
+        return {w for clause in self.positive for w in clause.marks.get(language, ())}
+
+
+def plan(parsed: Parsed, snap: Snapshot) -> Plan:
+    positive = [c for c in [*(word_clause(w, snap) for w in parsed.words),
+                            *map(phrase_clause, parsed.phrases)] if c is not None]
+    negative = [c for text in parsed.excluded
+                for c in (word_clause(text, snap, prefix=False) if " " not in text
+                          else phrase_clause(text),)
+                if c is not None]
+    return Plan(positive, negative)
 
 
 @dataclass
@@ -154,42 +202,55 @@ class Results:
         return max(1, -(-self.total // self.per_page))
 
 
-def visibility(may_see_restricted: bool) -> list[wq.Query]:
-    """Conditions every search and archive page adds: nothing expired (a document may expire
-    before the next sync removes it), nothing for inspectors unless the user may see it."""
+def visible(snap: Snapshot, may_see_restricted: bool) -> Array:
+    """The documents every search and archive page may show: live, not expired (a document
+    may expire before the next sync removes it), for inspectors only when the user may see
+    them."""
+    shown = snap.live.copy()
     now = datetime.now(UTC).replace(tzinfo=None)
-    conditions: list[wq.Query] = [wq.Not(wq.DateRange("expires", None, now))]
+    expired = list(snap.searcher.docs_for_query(wq.DateRange("expires", None, now)))
+    shown[np.array(expired, dtype=np.int64)] = False
     if not may_see_restricted:
-        conditions.append(wq.Term("audience", "public"))
-    return conditions
+        shown &= snap.value_mask("audience", "public")
+    return shown
 
 
-def run(searcher: Searcher, parsed: Parsed, *, may_see_restricted: bool,
+def snippet(text: str, words: set[str], language: str) -> str:
+    """*text* cut to the places where *words* are, marked ``<b class="match ...">``."""
+    if not text or not words:
+        return ""
+    return str(highlight(text, words, analyzer(language), ContextFragmenter(),
+                         HtmlFormatter(tagname="b"), top=2))
+
+
+def run(snap: Snapshot, parsed: Parsed, *, may_see_restricted: bool,
         narrow: dict[str, str], sort: str = "relevance", page: int = 1,
-        per_page: int = 10, index_folder: str = "") -> Results:
-    """Search, narrowed by facet values in *narrow* (field -> value), one page of hits with
-    highlighted snippets, and facet counts over all matching documents."""
-    built = build(parsed, searcher)
-    if built is None:
+        per_page: int = 10) -> Results:
+    """Search, narrowed by facet values in *narrow* (field -> value): one page of hits with
+    highlighted snippets, the number of matches, and facet counts over all of them."""
+    found = plan(parsed, snap)
+    if not found.positive:
         return Results([], 0, page, per_page, {})
-    conditions = [*(wq.Term(name, value) for name, value in narrow.items()),
-                  *visibility(may_see_restricted)]
-    final = wq.And([built, *conditions])
-    options: dict[str, Any] = {"terms": True}
-    if sort == "date":
-        options.update(sortedby="date", reverse=True)
-    results = searcher.search(final, limit=page * per_page, **options)
-    # Every match, unscored, for the total and the facet counts.
-    matched = frozenset(searcher.docs_for_query(final))
-    total = len(matched)
+    within = visible(snap, may_see_restricted)
+    for name, value in narrow.items():
+        within &= snap.value_mask(name, value)
+    for clause in found.positive:
+        within &= clause.mask(snap)
+    for clause in found.negative:
+        within &= ~clause.mask(snap)
+    total = int(np.count_nonzero(within))
+    scores = (None if sort == "date"
+              else snap.scores((t for c in found.positive for t in c.terms), within))
     hits = []
-    for hit in results[(page - 1) * per_page: page * per_page]:
-        language = hit.get("language", "en")
-        snippet = hit.highlights(f"body_{language}", text=hit.get("excerpt", ""), top=2) or ""
-        hits.append(Hit(key=hit["key"], type=hit["type"], title=hit.get("title", ""),
-                        url=hit.get("url", ""), language=language, date=hit["date"],
-                        snippet=snippet, summary=hit.get("summary", "")))
-    counts = facets.counts(matched, facets.docsets(searcher, FACETS, index_folder))
+    for docnum in snap.top(within, scores, page * per_page)[(page - 1) * per_page:]:
+        fields = snap.searcher.stored_fields(docnum)
+        language = fields.get("language", "en")
+        hits.append(Hit(key=fields["key"], type=fields["type"], title=fields.get("title", ""),
+                        url=fields.get("url", ""), language=language, date=fields["date"],
+                        snippet=snippet(fields.get("excerpt", ""), found.marks(language),
+                                        language),
+                        summary=fields.get("summary", "")))
+    counts = {name: snap.counts(name, within) for name in FACETS}
     return Results(hits, total, page, per_page, counts)
 
 

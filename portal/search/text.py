@@ -318,6 +318,38 @@ def en_stem(word: str) -> str:
     return str(_EN_STEMMER(word))
 
 
+#: Between the two words of a pair term (a space: never part of a word).
+PAIR = " "
+
+
+class PairFilter(Filter):
+    """Each word, then the word before it and it as one term (``bola huquq``): a phrase is
+    found as its pairs of neighbouring words, without keeping every word's position (a
+    phrase query that reads positions walks every document that has all the words). Stop
+    words are not words here: ``права и ребёнка`` has the pair ``прав ребенк``, as the
+    query ``"права ребёнка"`` does."""
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        previous = None
+        for t in tokens:
+            yield t
+            if t.stopped:
+                continue
+            text = t.text
+            if previous is not None:
+                t.text = f"{previous}{PAIR}{text}"
+                yield t
+                t.text = text
+            previous = text
+
+
+@functools.cache
+def indexing_analyzer(language: str) -> Analyzer:
+    """The analyzer of *language*'s title and body fields: :func:`analyzer`'s words, and
+    their pairs (:class:`PairFilter`)."""
+    return analyzer(language) | PairFilter()
+
+
 @functools.cache
 def analyzer(language: str) -> Analyzer:
     """The analyzer of *language*'s text fields, for indexing and for queries alike.

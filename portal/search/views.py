@@ -9,12 +9,10 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from whoosh import query as wq
-from whoosh.sorting import FieldFacet
 
 from portal.content.topics import all_topics
 from portal.i18n import LANGUAGE_NAMES
-from portal.search import index, query
+from portal.search import engine, query
 from portal.web import page_number
 
 bp = Blueprint("search", __name__)
@@ -78,12 +76,12 @@ def search() -> ResponseReturnValue:
     results = None
     suggestion = None
     if not parsed.empty:
-        with index.open_index().searcher() as searcher:
-            results = query.run(searcher, parsed, may_see_restricted=may_see_restricted(),
+        with engine.snapshot() as snap:
+            results = query.run(snap, parsed, may_see_restricted=may_see_restricted(),
                                 narrow=narrow, sort=sort, page=page_number(),
-                                per_page=PER_PAGE, index_folder=str(index.folder()))
+                                per_page=PER_PAGE)
             if results.total < 3:
-                suggestion = query.suggest(searcher, parsed)
+                suggestion = query.suggest(snap.searcher, parsed)
     return render_template("search/results.html", q=text[:query.MAX_QUERY], parsed=parsed,
                            results=results, suggestion=suggestion, sort=sort,
                            narrow=narrow, link_with=_links(text, sort, narrow), **_labels())
@@ -96,25 +94,20 @@ def archive(year: int | None = None, month: int | None = None) -> ResponseReturn
     """Everything published, latest first, by year and month and by type."""
     if year is not None and not 1900 <= year <= 2100 or month is not None and not 1 <= month <= 12:
         abort(404)
-    conditions: list[wq.Query] = []
-    if month is not None:
-        conditions.append(wq.Term("month", f"{year:04d}-{month:02d}"))
-    elif year is not None:
-        conditions.append(wq.Term("year", str(year)))
     kind = request.args.get("type", "").strip()[:40]
-    if kind:
-        conditions.append(wq.Term("type", kind))
-    conditions.extend(query.visibility(may_see_restricted()))
     page = page_number()
-    with index.open_index().searcher() as searcher:
-        found = searcher.search(wq.And([wq.Every(), *conditions]) if conditions else wq.Every(),
-                                limit=page * PER_PAGE, sortedby="date", reverse=True,
-                                groupedby={name: FieldFacet(name)
-                                           for name in ("year", "month", "type")})
-        total = len(found)
-        entries = [dict(hit.fields()) for hit in found[(page - 1) * PER_PAGE: page * PER_PAGE]]
-        counts = {name: sorted(((str(value), len(docs)) for value, docs
-                                in found.groups(name).items() if value), reverse=True)
+    with engine.snapshot() as snap:
+        shown = query.visible(snap, may_see_restricted())
+        if month is not None:
+            shown &= snap.value_mask("month", f"{year:04d}-{month:02d}")
+        elif year is not None:
+            shown &= snap.value_mask("year", str(year))
+        if kind:
+            shown &= snap.value_mask("type", kind)
+        total = int(shown.sum())
+        entries = [dict(snap.searcher.stored_fields(docnum))
+                   for docnum in snap.top(shown, None, page * PER_PAGE)[(page - 1) * PER_PAGE:]]
+        counts = {name: sorted(snap.counts(name, shown), reverse=True)
                   for name in ("year", "month", "type")}
     return render_template("search/archive.html", entries=entries, total=total, page=page,
                            pages=max(1, -(-total // PER_PAGE)), counts=counts, year=year,

@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from portal.extensions import db
 from portal.materials.models import Material
-from portal.search import index
+from portal.search import engine, index, indexer
 from tests.search.helpers import (
     course,
     delete,
@@ -19,6 +19,7 @@ from tests.search.helpers import (
     pending,
     sync,
     titles,
+    verify,
 )
 
 
@@ -104,6 +105,53 @@ def test_verify_reports_an_index_that_was_lost(app: Flask, runner) -> None:
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [f"missing: material:{first}",
                                           f"missing: material:{second}"]
+
+
+def test_verify_asks_for_a_rebuild_of_an_index_from_another_version(app: Flask,
+                                                                    runner) -> None:
+    guide(app, "Tenancy deposits")
+    sync(app)
+    with app.app_context():
+        (index.folder() / "portal-schema-version").write_text("1\n")
+
+    result = runner.invoke(args=["search", "verify"])
+
+    assert result.exit_code == 1
+    assert "run `flask search reindex`" in result.stdout
+    assert runner.invoke(args=["search", "reindex"]).exit_code == 0
+    assert runner.invoke(args=["search", "verify"]).exit_code == 0
+
+
+def test_sync_with_nothing_to_apply_leaves_the_index_as_it_was(app: Flask, runner) -> None:
+    guide(app, "Tenancy deposits")
+    sync(app)
+    with app.app_context():
+        generation = index.open_index().latest_generation()
+
+    assert runner.invoke(args=["search", "sync"]).output == "0 changes applied\n"
+
+    with app.app_context():
+        assert index.open_index().latest_generation() == generation
+
+
+def segments(app: Flask) -> int:
+    with app.app_context(), engine.snapshot() as snap:
+        return len(snap.parts)
+
+
+def test_each_sync_adds_a_segment_and_tidy_merges_them_when_there_are_many(app: Flask) -> None:
+    for n in range(indexer.MOST_SEGMENTS + 1):
+        guide(app, f"Tenancy deposits, part {n}")
+        sync(app)
+    assert segments(app) == indexer.MOST_SEGMENTS + 1
+
+    with app.app_context():
+        assert indexer.tidy()
+        assert not indexer.tidy()  # nothing left to merge
+
+    assert segments(app) < indexer.MOST_SEGMENTS
+    assert len(titles(app.test_client(), "deposits")) == indexer.MOST_SEGMENTS + 1
+    assert verify(app).clean
 
 
 def test_sync_applies_the_outbox(app: Flask, runner) -> None:
