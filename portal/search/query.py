@@ -13,11 +13,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from html import escape
 from itertools import islice, pairwise
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
 from whoosh.searching import Searcher
 
 from portal.search.engine import Array, Snapshot, Term
@@ -27,6 +27,8 @@ from portal.search.text import (
     analyzer,
     normalise_apostrophes,
     query_variants,
+    term_of,
+    words_in,
 )
 
 #: Longest query text taken; the rest is ignored.
@@ -41,6 +43,11 @@ MAX_WORD = 40
 MAX_EXPANSIONS = 500
 #: Of those, the words marked in the results' text.
 MARKED_EXPANSIONS = 50
+#: Passages of a result's text shown, and their length in characters (about), and the
+#: characters of context around the first and last marked word of each.
+SNIPPETS = 2
+SNIPPET_CHARS = 200
+SNIPPET_CONTEXT = 40
 #: Facets shown beside the results, by index field.
 FACETS = ("type", "topics", "language", "year")
 
@@ -215,12 +222,42 @@ def visible(snap: Snapshot, may_see_restricted: bool) -> Array:
     return shown
 
 
-def snippet(text: str, words: set[str], language: str) -> str:
-    """*text* cut to the places where *words* are, marked ``<b class="match ...">``."""
-    if not text or not words:
-        return ""
-    return str(highlight(text, words, analyzer(language), ContextFragmenter(),
-                         HtmlFormatter(tagname="b"), top=2))
+def snippet(text: str, terms: set[str], language: str) -> str:
+    """HTML: the places of *text* where words with *terms* are, the words marked
+    ``<b class="match">``, at most :data:`SNIPPETS` passages of about :data:`SNIPPET_CHARS`
+    (those with most marked words, in the order of the text), joined by "…"."""
+    found = [(m.start(), m.end()) for m in words_in(text, language)
+             if term_of(m.group(), language) in terms]
+    passages: list[list[tuple[int, int]]] = []
+    for place in found:
+        if passages and place[1] - passages[-1][0][0] <= SNIPPET_CHARS:
+            passages[-1].append(place)
+        else:
+            passages.append([place])
+    chosen = sorted(sorted(passages, key=len, reverse=True)[:SNIPPETS])
+    parts = []
+    for places in chosen:
+        start = _word_start(text, max(0, places[0][0] - SNIPPET_CONTEXT))
+        end = _word_end(text, min(len(text), places[-1][1] + SNIPPET_CONTEXT))
+        html, at = [], start
+        for word_start, word_end in places:
+            html += [escape(text[at:word_start]), '<b class="match">',
+                     escape(text[word_start:word_end]), "</b>"]
+            at = word_end
+        html.append(escape(text[at:end]))
+        parts.append("".join(html).strip())
+    return " … ".join(parts)
+
+
+def _word_start(text: str, at: int) -> int:
+    """*at*, or after the space that starts the word *at* is in (a passage starts whole)."""
+    space = text.find(" ", at, at + 15)
+    return space + 1 if at and space >= 0 else at
+
+
+def _word_end(text: str, at: int) -> int:
+    space = text.rfind(" ", max(0, at - 15), at)
+    return space if at < len(text) and space >= 0 else at
 
 
 def run(snap: Snapshot, parsed: Parsed, *, may_see_restricted: bool,

@@ -371,6 +371,20 @@ def analyzer(language: str) -> Analyzer:
     raise ValueError(f"no analyzer for language {language!r}")
 
 
+_WORDS = {"uz": re.compile(UZ_WORD), "ru": re.compile(RU_WORD), "en": re.compile(EN_WORD)}
+
+
+def words_in(text: str, language: str) -> Iterator[re.Match[str]]:
+    """The words of *text* as *language*'s analyzer splits it, with their places."""
+    return _WORDS[language].finditer(text)
+
+
+@functools.lru_cache(maxsize=100_000)
+def term_of(word: str, language: str) -> str | None:
+    """The term *language*'s analyzer makes of one word (None: a stop word, or nothing)."""
+    return next((token.text for token in analyzer(language)(word)), None)
+
+
 def _stoplist(language: str) -> frozenset[str]:
     words = stopwords_for_language(language)
     return frozenset(word.replace("ё", "е") for word in words)
