@@ -514,7 +514,9 @@ def build_whoosh(app: Flask, documents: list[Document], procs: int) -> Figures:
         if procs > 1:
             # index.writing() takes no writer options: the multi-process writer is made here
             # the way writing() makes its writer, with the lock and cancel-on-error.
-            writer = ix.writer(procs=procs, limitmb=256, multisegment=True, _lk=False)
+            # The sub-writers get their own arguments: Whoosh passes _lk=False to them itself.
+            writer = ix.writer(procs=procs, limitmb=256, multisegment=True, _lk=False,
+                               subargs={"limitmb": 256})
             try:
                 add_all(writer)
             except BaseException:
