@@ -42,6 +42,7 @@ def create_app(test_config: Mapping[str, Any] | None = None,
 
     from portal import (
         accounts,
+        consultations,
         content,
         cooperation,
         courses,
@@ -60,6 +61,7 @@ def create_app(test_config: Mapping[str, Any] | None = None,
     mail.init_app(app)
     webinars.init_app(app)
     cooperation.init_app(app)
+    consultations.init_app(app)
     search.init_app(app)
     app.register_blueprint(main.bp)
     app.register_blueprint(materials.bp)

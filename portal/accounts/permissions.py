@@ -40,6 +40,12 @@ _COOPERATION = {"cooperation.create", "cooperation.edit", "cooperation.publish",
                 "cooperation.publish_own"}
 #: Assign courses to inspectors, see every learner's results, revoke certificates.
 _TRAINING = {"course.assign", "course.reports", "certificate.revoke"}
+#: Consultation requests. "answer": see the unassigned queue and one's own requests, take,
+#: reply, note, change the status. "supervise": see every request, assign to any consultant.
+#: "configure": topics, their extra fields, the consent text.
+_CONSULTING = {"consultation.answer"}
+_CONSULTATIONS_ALL = {"consultation.answer", "consultation.supervise",
+                      "consultation.configure"}
 
 #: role -> permissions. "*.view_restricted": see items meant for inspectors only.
 #: "*.publish_own": publish an item one wrote oneself; without it a second person publishes
@@ -50,9 +56,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.trainer: frozenset(_STAFF_READING | _COURSES | _TRAINING | _WEBINARS),
     Role.editor: frozenset(_STAFF_READING | _GUIDES | _COURSES | _WEBINARS | _COOPERATION
                            | {"course.publish_own"}),
-    Role.consultant: frozenset(_STAFF_READING),
+    Role.consultant: frozenset(_STAFF_READING | _CONSULTING),
     Role.admin: frozenset(_STAFF_READING | _GUIDES | _COURSES | _TRAINING | _WEBINARS
-                          | _COOPERATION | {
+                          | _COOPERATION | _CONSULTATIONS_ALL | {
         "course.publish_own", "admin.users", "admin.audit",
     }),
 }

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -11,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.accounts import services
 from portal.accounts.forms import LoginForm, PasswordChangeForm, ProfileForm, RegistrationForm
 from portal.accounts.models import User
+from portal.content import registry
 from portal.extensions import db
 from portal.security import safe_next
 
@@ -99,8 +109,12 @@ def profile() -> ResponseReturnValue:
         db.session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for(".profile"))
-    return render_template("account/profile.html", form=form,
-                           password_form=PasswordChangeForm()), 422 if form.errors else 200
+    response = make_response(render_template(
+        "account/profile.html", form=form, password_form=PasswordChangeForm(),
+        sections=registry.render_account(current_user)), 422 if form.errors else 200)
+    # Other domains' sections (consultation requests) are the user's own data.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @account_bp.route("/password", methods=["GET", "POST"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
@@ -23,3 +24,37 @@ related_sections: list[Callable[[str, int], str]] = []
 def render_related(item_type: str, item_id: int) -> Markup:
     return Markup("").join(Markup(section(item_type, item_id))  # noqa: S704 - rendered templates
                            for section in related_sections)
+
+
+#: Functions listing the live guides of a shared content topic (its slug) that the current
+#: user may read, as :class:`GuideLink`; each gets the topic's slug, the page's language (its
+#: guides first, one version per translation) and a limit. The consultation intake suggests
+#: them ("these may already answer your question") without importing the guides' domain.
+guide_sources: list[Callable[[str, str, int], Iterable[GuideLink]]] = []
+
+#: Functions rendering a section of a user's account page from another domain (their
+#: consultation requests); each gets the user and returns HTML, empty when it has nothing.
+account_sections: list[Callable[[Any], str]] = []
+
+
+@dataclass(frozen=True)
+class GuideLink:
+    """A guide as another domain may show it: no model, plain values."""
+
+    title: str
+    summary: str
+    url: str
+    language: str
+
+
+def guides_for_topic(topic_slug: str, language: str, limit: int = 6) -> list[GuideLink]:
+    """The live guides of *topic_slug* from every registered source, at most *limit*."""
+    found: list[GuideLink] = []
+    for source in guide_sources:
+        found.extend(source(topic_slug, language, limit))
+    return found[:limit]
+
+
+def render_account(user: Any) -> Markup:
+    return Markup("").join(Markup(section(user))  # noqa: S704 - rendered templates
+                           for section in account_sections)

@@ -27,6 +27,7 @@ from portal.content.topics import ensure_default_topics
 from portal.courses import attempts, learning, questions, quizzes
 from portal.courses import services as course_services
 from portal.courses.models import Course, Quiz
+from portal.demo.consultations import load_consultations
 from portal.demo.cooperation import load_cooperation
 from portal.demo.courses import read_courses
 from portal.demo.keys import course_key, guide_key
@@ -232,10 +233,12 @@ def load() -> None:
                                     for n in ("", "2")) if user is not None]
     new_webinars = load_webinars(trainer, inspectors)
     new_records = load_cooperation(editor)
+    new_requests = load_consultations(accounts.find_by_email("citizen@demo.huquq.uz"),
+                                      accounts.find_by_email("consultant@demo.huquq.uz"))
     db.session.commit()
     click.echo(f"demo: {len(new_users)} new users, {added} new guides, "
                f"{len(new_courses)} new courses, {new_webinars} new webinars, "
-               f"{new_records} new cooperation records")
+               f"{new_records} new cooperation records, {new_requests} new consultation requests")
     click.echo(f"demo accounts (role email password): {accounts_file}")
 
 

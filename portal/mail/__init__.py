@@ -152,7 +152,7 @@ def send_pending(limit: int = 500) -> tuple[int, int]:
     token = secrets.token_hex(8)
     now = utcnow()
     due = list(db.session.scalars(select(OutboxMail.id).where(
-        OutboxMail.sent_at.is_(None),
+        OutboxMail.sent_at.is_(None), OutboxMail.to_address != "",
         or_(OutboxMail.send_after.is_(None), OutboxMail.send_after <= now))
         .order_by(OutboxMail.id).limit(limit)))
     sent = failed = 0
@@ -161,6 +161,9 @@ def send_pending(limit: int = 500) -> tuple[int, int]:
             continue  # another sender has it
         mail = db.session.get(OutboxMail, mail_id)
         assert mail is not None
+        if not mail.to_address:
+            # Blanked after its claim (an anonymised consultation): nothing to send to.
+            continue
         try:
             transport(mail, _message(mail))
         except (OSError, smtplib.SMTPException) as exc:

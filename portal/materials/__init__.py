@@ -29,5 +29,20 @@ def _sitemap_urls() -> list[str]:
 attachments.register_owner("material", _may_download)
 registry.sitemap_sources.append(_sitemap_urls)
 
+
+def _guides_for_topic(topic_slug: str, language: str, limit: int) -> list[registry.GuideLink]:
+    """Live guides of a topic the current user may read, for the consultation intake."""
+    from flask_login import current_user
+
+    from portal.materials.services import listing
+
+    query = listing(current_user, topic=topic_slug, prefer_language=language).limit(limit)
+    return [registry.GuideLink(title=m.title, summary=m.summary, language=m.language,
+                               url=url_for("materials.detail", slug=m.slug))
+            for m in db.session.scalars(query)]
+
+
+registry.guide_sources.append(_guides_for_topic)
+
 # Registers the content type's documents with the search index.
 from portal.materials import searching  # noqa: E402, F401
