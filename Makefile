@@ -18,6 +18,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -d portal/translations | tail -n 3
 
+# axe-core for the browser tests' accessibility checks (tests/e2e), from the npm registry.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
 setup: $(VENV)/.installed translations
 
 db: setup
@@ -40,7 +44,7 @@ run: demo
 		trap 'kill $$mail $$search' EXIT; \
 		$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: setup
+test: setup node_modules/.package-lock.json
 	$(BIN)/ruff check portal tests migrations bench
 	$(BIN)/mypy portal
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -50,7 +54,7 @@ lint: setup
 	$(BIN)/mypy portal
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules test-results
 
 # Extract UI strings and merge them into the catalogues (then translate the new entries).
 messages: setup
