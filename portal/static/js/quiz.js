@@ -12,6 +12,9 @@
   var timer = null;
   var sending = false;
   var dirty = false;
+  // Set when the page's own form is sent (a page button or Finish): from then on that
+  // request carries the answers, and a background save must not race it with the same seq.
+  var leaving = false;
 
   function say(key) {
     status.textContent = status.getAttribute("data-" + key) || "";
@@ -56,6 +59,7 @@
   }
 
   function send(pairs) {
+    if (leaving) { return; }
     if (sending) { dirty = true; return; }
     if (!navigator.onLine) { say("offline"); return; }
     sending = true;
@@ -99,6 +103,7 @@
   }
 
   function schedule(pairs) {
+    if (leaving) { return; }
     remember(pairs);
     window.clearTimeout(timer);
     timer = window.setTimeout(function () { send(pairs); }, 800);
@@ -113,6 +118,8 @@
     if (kept) { send(kept); } else { say("saved"); }
   });
   window.addEventListener("offline", function () { say("offline"); });
+  // Back to this page from the browser's history cache: it saves again.
+  window.addEventListener("pageshow", function (event) { if (event.persisted) { leaving = false; } });
   form.addEventListener("submit", function (event) {
     if (!navigator.onLine) {
       event.preventDefault();
@@ -120,6 +127,8 @@
       say("offline");
       return;
     }
+    leaving = true;
+    window.clearTimeout(timer);
     forget();
   });
 
