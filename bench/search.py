@@ -516,7 +516,7 @@ def build_whoosh(app: Flask, documents: list[Document], procs: int) -> Figures:
             # the way writing() makes its writer, with the lock and cancel-on-error.
             # The sub-writers get their own arguments: Whoosh passes _lk=False to them itself.
             writer = ix.writer(procs=procs, limitmb=256, multisegment=True, _lk=False,
-                               subargs={"limitmb": 256})
+                               compound=False, subargs={"limitmb": 256, "compound": False})
             try:
                 add_all(writer)
             except BaseException:

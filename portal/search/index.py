@@ -154,7 +154,9 @@ def writing(ix: whoosh_index.Index | None = None, *,
     index); without, the writing is a new segment, merged later (:func:`merge_segments`)."""
     with locked():
         ix = ix or open_index()
-        writer = ix.writer(_lk=False)  # the lock is ours already
+        # Not a compound file: Whoosh reads a compound segment by copying it whole into
+        # memory whenever a reader opens it (every reopen after a change, in every process).
+        writer = ix.writer(_lk=False, compound=False)  # the lock is ours already
         try:
             yield writer
         except BaseException:
