@@ -338,54 +338,42 @@ def staff_assign(reference: str) -> ResponseReturnValue:
     return _back(item)
 
 
-@bp.route("/queue/<reference>/reply", methods=["POST"])
-@staff_required
-def staff_reply(reference: str) -> ResponseReturnValue:
-    form = ReplyForm()
+def _write(reference: str, form: ReplyForm | NoteForm, name: str, action: Any,
+           done: str) -> ResponseReturnValue:
+    """A message from the staff page's *name* form (reply or note) written by *action*
+    (``services.reply`` or ``services.note``); what was typed is kept on every refusal."""
     if _taken_by_another(reference):  # taken while the consultant was writing
         return _already_taken(reference, form.body.data or "")
     item = request_of(reference)
     if not form.validate_on_submit():
-        return _request_page(item, 422, reply=form)
+        return _request_page(item, 422, **{name: form})
     try:
-        services.reply(item, form.body.data or "", current_user)
+        action(item, form.body.data or "", current_user)
     except services.InvalidInput as error:
         db.session.rollback()
         form.body.errors = [str(error)]
-        return _request_page(request_of(reference), 422, reply=form)
+        return _request_page(request_of(reference), 422, **{name: form})
     except services.AlreadyTaken:
         db.session.rollback()
         return _already_taken(reference, form.body.data or "")
     except services.ConsultationError as error:
         return _refused(item, error)
     db.session.commit()
-    flash(_("Reply sent; the citizen is told by mail if they gave an address."), "success")
+    flash(done, "success")
     return _back(item, "page-thread")
+
+
+@bp.route("/queue/<reference>/reply", methods=["POST"])
+@staff_required
+def staff_reply(reference: str) -> ResponseReturnValue:
+    return _write(reference, ReplyForm(), "reply", services.reply,
+                  _("Reply sent; the citizen is told by mail if they gave an address."))
 
 
 @bp.route("/queue/<reference>/note", methods=["POST"])
 @staff_required
 def staff_note(reference: str) -> ResponseReturnValue:
-    form = NoteForm()
-    if _taken_by_another(reference):  # taken while the consultant was writing
-        return _already_taken(reference, form.body.data or "")
-    item = request_of(reference)
-    if not form.validate_on_submit():
-        return _request_page(item, 422, note=form)
-    try:
-        services.note(item, form.body.data or "", current_user)
-    except services.InvalidInput as error:
-        db.session.rollback()
-        form.body.errors = [str(error)]
-        return _request_page(request_of(reference), 422, note=form)
-    except services.AlreadyTaken:
-        db.session.rollback()
-        return _already_taken(reference, form.body.data or "")
-    except services.ConsultationError as error:
-        return _refused(item, error)
-    db.session.commit()
-    flash(_("Internal note saved."), "success")
-    return _back(item, "page-thread")
+    return _write(reference, NoteForm(), "note", services.note, _("Internal note saved."))
 
 
 @bp.route("/queue/<reference>/status", methods=["POST"])
