@@ -78,20 +78,16 @@ class StatusForm(FlaskForm):
 
 # Administration -------------------------------------------------------------------------------
 
-def _name(label: Any, length: int) -> StringField:
+def _name(label: Any, length: int, description: Any = "") -> StringField:
     return StringField(label, validators=[
         DataRequired(message=_l("This field is required.")),
         Length(max=length, message=_l("At most %(max)d characters."))],
-        filters=[strip_controls])
+        filters=[strip_controls], description=description)
 
 
 class TopicForm(FlaskForm):
-    slug = StringField(_l("Short name"), validators=[
-        DataRequired(message=_l("This field is required.")),
-        Length(max=40, message=_l("At most %(max)d characters."))],
-        filters=[strip_controls],
-        description=_l("Lower-case letters, digits and hyphens, e.g. family. Used in the "
-                       "intake's addresses."))
+    slug = _name(_l("Short name"), 40, _l("Lower-case letters, digits and hyphens, e.g. "
+                                          "family. Used in the intake's addresses."))
     name_uz = _name(_l("Name in Uzbek"), 120)
     name_ru = _name(_l("Name in Russian"), 120)
     name_en = _name(_l("Name in English"), 120)
@@ -130,12 +126,9 @@ class TopicForm(FlaskForm):
 
 
 class FieldForm(FlaskForm):
-    name = StringField(_l("Key"), validators=[
-        DataRequired(message=_l("This field is required.")),
-        Length(max=40, message=_l("At most %(max)d characters."))],
-        filters=[strip_controls],
-        description=_l("Lower-case letters, digits and underscores, starting with a letter, "
-                       "e.g. children_ages. The answers are stored under it."))
+    name = _name(_l("Key"), 40, _l("Lower-case letters, digits and underscores, starting with "
+                                   "a letter, e.g. children_ages. The answers are stored under "
+                                   "it."))
     label_uz = _name(_l("Label in Uzbek"), 200)
     label_ru = _name(_l("Label in Russian"), 200)
     label_en = _name(_l("Label in English"), 200)
