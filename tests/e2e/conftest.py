@@ -190,3 +190,15 @@ def tab_to(page: Any, locator: Any, limit: int = 150) -> None:
         if page.evaluate("element => document.activeElement === element", target):
             return
     raise AssertionError(f"Tab never reaches {locator} on {page.url}")
+
+
+def press(page: Any, locator: Any, key: str = "Enter") -> None:
+    """Tab to the control and press *key* on it, as a keyboard user does."""
+    tab_to(page, locator)
+    page.keyboard.press(key)
+
+
+def type_into(page: Any, locator: Any, text: str) -> None:
+    """Tab to the field and type *text* into it."""
+    tab_to(page, locator)
+    page.keyboard.type(text)

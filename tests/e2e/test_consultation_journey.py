@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import make_material
 from tests.consultations.helpers import staff
-from tests.e2e.conftest import SCREENS, Live, accessible, fits, log_in, tab_to
+from tests.e2e.conftest import SCREENS, Live, accessible, fits, log_in, press, tab_to, type_into
 
 ASKER = "Malika Yoqubova"
 PHONE = "+998 93 555 44 33"
@@ -164,41 +164,30 @@ def test_the_citizen_s_part_by_keyboard_alone(live, page) -> None:
     page.keyboard.press("Enter")
 
     page.wait_for_url("**/consultations/new")
-    tab_to(page, page.get_by_role("link", name=TOPIC))
-    page.keyboard.press("Enter")
+    press(page, page.get_by_role("link", name=TOPIC))
 
     page.wait_for_url("**/consultations/new/family")
-    tab_to(page, page.get_by_role("link", name="My question is not answered: continue"))
-    page.keyboard.press("Enter")
+    press(page, page.get_by_role("link", name="My question is not answered: continue"))
 
     page.wait_for_url("**/consultations/new/family/form")
-    tab_to(page, page.get_by_label("Your name"))
-    page.keyboard.type(ASKER)
-    tab_to(page, page.get_by_label("Phone", exact=True))
-    page.keyboard.type(PHONE)
+    type_into(page, page.get_by_label("Your name"), ASKER)
+    type_into(page, page.get_by_label("Phone", exact=True), PHONE)
     region = page.get_by_label("Region")
-    tab_to(page, region)
-    page.keyboard.type("Samarkand")
+    type_into(page, region, "Samarkand")
     expect(region).to_have_value("Samarqand viloyati")
-    tab_to(page, page.get_by_label("Your question"))
-    page.keyboard.type(QUESTION)
+    type_into(page, page.get_by_label("Your question"), QUESTION)
     consent = page.get_by_label("I agree to the processing of my personal data")
-    tab_to(page, consent)
-    page.keyboard.press("Space")
+    press(page, consent, "Space")
     expect(consent).to_be_checked()
-    tab_to(page, page.get_by_role("button", name="Send the request"))
-    page.keyboard.press("Enter")
+    press(page, page.get_by_role("button", name="Send the request"))
 
     page.wait_for_url("**/consultations/sent")
     reference, code = the_receipt(page)
-    tab_to(page, page.get_by_role("link", name="Follow your request"))
-    page.keyboard.press("Enter")
+    press(page, page.get_by_role("link", name="Follow your request"))
 
     page.wait_for_url("**/consultations/track")
-    tab_to(page, page.get_by_label("Reference"))
-    page.keyboard.type(reference)
-    tab_to(page, page.get_by_label("Tracking code"))
-    page.keyboard.type(code)
+    type_into(page, page.get_by_label("Reference"), reference)
+    type_into(page, page.get_by_label("Tracking code"), code)
     page.keyboard.press("Enter")  # sends the form, as Enter in a text field does
     the_request_is_shown(page, reference)
 

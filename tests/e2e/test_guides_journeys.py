@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from portal.search import indexer
 from tests.conftest import make_material, make_user
-from tests.e2e.conftest import Live, accessible, fits, log_in, log_out, tab_to
+from tests.e2e.conftest import Live, accessible, fits, log_in, log_out, press, type_into
 
 UZ_TITLE = "Ijarachining huquqlari"
 UZ_BODY = ("## Qonun nima deydi\n\n"
@@ -120,12 +120,6 @@ def test_a_citizen_reads_a_guide_in_uzbek_and_russian_prints_it_and_finds_it(
 # Journey 1 with the keyboard alone -------------------------------------------------------------
 
 
-def press(page: Any, locator: Any, key: str = "Enter") -> None:
-    """Tab to the control and press *key* on it, as a keyboard user does."""
-    tab_to(page, locator)
-    page.keyboard.press(key)
-
-
 def test_a_citizen_does_the_guide_journey_with_the_keyboard_alone(live: Live,
                                                                    page: Any) -> None:
     address = a_guide_in_uzbek_and_russian(live)
@@ -153,8 +147,7 @@ def test_a_citizen_does_the_guide_journey_with_the_keyboard_alone(live: Live,
     # Back to the guide by the print version's own link (hidden on paper).
     press(page, page.get_by_role("link", name="Вернуться к руководству"))
     page.wait_for_url(russian)
-    tab_to(page, page.locator("#site-q"))
-    page.keyboard.type(UZ_WORD)
+    type_into(page, page.locator("#site-q"), UZ_WORD)
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/search\?q=" + UZ_WORD))
 

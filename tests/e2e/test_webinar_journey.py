@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import SCREENS, Live, accessible, fits, tab_to
+from tests.e2e.conftest import SCREENS, Live, accessible, fits, press, tab_to, type_into
 from tests.webinars.helpers import (
     JOIN_URL,
     events,
@@ -132,16 +132,12 @@ def test_the_visitor_s_part_by_keyboard_alone(live, page) -> None:
     page.goto(live.url(f"/webinars/{webinar_id}"))
     expect(page.locator("#page-register")).to_contain_text(
         "Full: you will join the waiting list.")
-    tab_to(page, page.get_by_label("Your name"))
-    page.keyboard.type(VISITOR_NAME)
-    tab_to(page, page.get_by_label("Email", exact=True))
-    page.keyboard.type(VISITOR)
+    type_into(page, page.get_by_label("Your name"), VISITOR_NAME)
+    type_into(page, page.get_by_label("Email", exact=True), VISITOR)
     consent = page.get_by_label("I agree that the portal keeps my name and email")
-    tab_to(page, consent)
-    page.keyboard.press("Space")
+    press(page, consent, "Space")
     expect(consent).to_be_checked()
-    tab_to(page, page.get_by_role("button", name="Register"))
-    page.keyboard.press("Enter")
+    press(page, page.get_by_role("button", name="Register"))
 
     page.wait_for_url("**/registration/**")
     expect(page.locator(".tag-waiting")).to_have_text("On the waiting list")
