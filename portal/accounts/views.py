@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -109,12 +100,10 @@ def profile() -> ResponseReturnValue:
         db.session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for(".profile"))
-    response = make_response(render_template(
-        "account/profile.html", form=form, password_form=PasswordChangeForm(),
-        sections=registry.render_account(current_user)), 422 if form.errors else 200)
-    # Other domains' sections (consultation requests) are the user's own data.
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    # Logged in: security.add_headers keeps it out of caches (no-store), sections included.
+    return render_template("account/profile.html", form=form, password_form=PasswordChangeForm(),
+                           sections=registry.render_account(current_user)), (
+        422 if form.errors else 200)
 
 
 @account_bp.route("/password", methods=["GET", "POST"])
