@@ -40,7 +40,7 @@ run: demo
 	# Workers beside the server: mail sends reminders when they fall due, search applies
 	# every change to the index within a second; they stop with the server.
 	$(BIN)/flask mail send --every 60 & mail=$$!; \
-		$(BIN)/flask search sync --every 0.5 & search=$$!; \
+		$(BIN)/flask search sync --every 0.2 & search=$$!; \
 		trap 'kill $$mail $$search' EXIT; \
 		$(BIN)/flask run --host 127.0.0.1 --port 5000
 

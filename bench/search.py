@@ -14,7 +14,7 @@ and English, of realistic lengths, and:
 * times a single document update: written and committed through ``index.writing`` and
   ``index.replace_owner``, then searched for (the searcher reopens), and the real path, a guide
   created and published in the database, committed and applied by the worker ``make run``
-  starts (``flask search sync --every 0.5``, another process);
+  starts (``flask search sync --every 0.2``, another process);
 * does the same with an SQLite FTS5 table (build, size, the same queries translated to MATCH
   with ``snippet()``, ``highlight()`` and facet counts by ``GROUP BY``) and prints the ratios.
 
@@ -49,9 +49,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask
+from sqlalchemy import select
 
 from portal import create_app
 from portal.accounts import services as accounts
+from portal.accounts.models import User
 from portal.content import workflow
 from portal.content.topics import DEFAULT_TOPICS, ensure_default_topics
 from portal.extensions import db
@@ -585,10 +587,15 @@ def found(word: str) -> bool:
                          narrow={}).total > 0
 
 
+#: Letters of this run for the probe words: a folder reused (--reuse) has the earlier runs'.
+RUN = "".join(random.SystemRandom().choices("abcdefghijklmnopqrstuvwxyz", k=4))
+
+
 def probe_word(n: int) -> str:
-    """A word no synthetic document has: ``zqprobe`` and letters for *n*."""
+    """A word no synthetic document (and no other run) has: ``zq``, the run's letters and
+    letters for *n*."""
     letters = "abcdefghijklmnopqrstuvwxyz"
-    return "zqprobe" + letters[n // 26 % 26] + letters[n % 26]
+    return "zq" + RUN + letters[n // 26 % 26] + letters[n % 26]
 
 
 def wait_until_found(word: str, limit_s: float = 30.0) -> tuple[float, int]:
@@ -635,13 +642,13 @@ def update_latency(app: Flask, documents: list[Document], rounds: int) -> float:
 
 def real_path_latency(app: Flask, folder: Path, rounds: int) -> float:
     """A guide created and published in the database and committed (the outbox row with
-    it), while the worker ``make run`` starts, ``flask search sync --every 0.5``, runs in its
+    it), while the worker ``make run`` starts, ``flask search sync --every 0.2``, runs in its
     own process; the time from the commit until the search finds the guide."""
     environment = {**os.environ, "FLASK_APP": "portal", "PORTAL_SECRET_KEY": "bench",
                    "PORTAL_DATABASE_URL": app.config["DATABASE_URL"],
                    "PORTAL_SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"]}
     worker = subprocess.Popen(  # noqa: S603 - the venv's own flask, fixed arguments
-        [str(Path(sys.executable).with_name("flask")), "search", "sync", "--every", "0.5"],
+        [str(Path(sys.executable).with_name("flask")), "search", "sync", "--every", "0.2"],
         env=environment, cwd=folder, stdout=subprocess.DEVNULL)
     commit_ms, found_ms = [], []
 
@@ -656,9 +663,11 @@ def real_path_latency(app: Flask, folder: Path, rounds: int) -> float:
 
     try:
         with app.app_context():
-            editor = accounts.create_user("editor@bench.uz", "Editor", PASSWORD,
-                                          roles={"editor"})
-            db.session.commit()
+            editor = db.session.scalar(select(User).where(User.email == "editor@bench.uz"))
+            if editor is None:  # a reused folder has them
+                editor = accounts.create_user("editor@bench.uz", "Editor", PASSWORD,
+                                              roles={"editor"})
+                db.session.commit()
             publish(probe_word(99))  # not timed: until the worker has started
             wait_until_found(probe_word(99), limit_s=60)
             for n in range(rounds):
@@ -667,7 +676,7 @@ def real_path_latency(app: Flask, folder: Path, rounds: int) -> float:
                 publish(word)
                 commit_ms.append(ms_since(started))
                 found_ms.append(wait_until_found(word)[0])
-                time.sleep(random.Random(n).uniform(0, 0.5))  # not in step with the worker
+                time.sleep(random.Random(n).uniform(0, 0.2))  # not in step with the worker
     finally:
         worker.terminate()
         worker.wait()
@@ -818,9 +827,10 @@ def share_with_hits(hits: list[int]) -> str:
 
 
 def run_size(size: int, documents: list[Document], bench_queries: list[BenchQuery],
-             procs: int, updates: int, keep: bool) -> dict[str, float]:
-    folder = Path(tempfile.mkdtemp(prefix="portal-bench-search-"))
-    print(f"\n=== {size:,} documents; temporary folder {folder}")
+             procs: int, updates: int, keep: bool, reuse: Path | None = None
+             ) -> dict[str, float]:
+    folder = reuse or Path(tempfile.mkdtemp(prefix="portal-bench-search-"))
+    print(f"\n=== {size:,} documents; {'reused' if reuse else 'temporary'} folder {folder}")
     languages = Counter(d.language for d in documents)
     words = [len(d.body.split()) for d in documents]
     print(f"  languages {dict(languages)}; body words median {statistics.median(words):.0f}, "
@@ -834,9 +844,13 @@ def run_size(size: int, documents: list[Document], bench_queries: list[BenchQuer
         ensure_default_topics()
         db.session.commit()
     print("Whoosh (the portal's index):")
-    whoosh = build_whoosh(app, documents, procs)
-    print(f"  build {whoosh.build_s:.1f} s, {size / whoosh.build_s:.0f} documents/s, "
-          f"index {megabytes(whoosh.size)} on disk")
+    if reuse:
+        whoosh = Figures(build_s=math.nan, size=folder_size(folder / "search-index"))
+        print(f"  built before (--reuse), index {megabytes(whoosh.size)} on disk")
+    else:
+        whoosh = build_whoosh(app, documents, procs)
+        print(f"  build {whoosh.build_s:.1f} s, {size / whoosh.build_s:.0f} documents/s, "
+              f"index {megabytes(whoosh.size)} on disk")
     searched = whoosh_queries(app, bench_queries)
     whoosh.query_ms, whoosh.hits = searched.query_ms, searched.hits
     page_ms = page_queries(app, bench_queries)
@@ -852,9 +866,13 @@ def run_size(size: int, documents: list[Document], bench_queries: list[BenchQuer
     real_p95 = real_path_latency(app, folder, max(10, updates))
 
     print("SQLite FTS5 (same documents, same queries):")
-    fts = build_fts(folder / "fts.sqlite", documents)
-    print(f"  build {fts.build_s:.1f} s, {size / fts.build_s:.0f} documents/s, "
-          f"database {megabytes(fts.size)} on disk")
+    if reuse and (folder / "fts.sqlite").exists():
+        fts = Figures(build_s=math.nan, size=(folder / "fts.sqlite").stat().st_size)
+        print(f"  built before (--reuse), database {megabytes(fts.size)} on disk")
+    else:
+        fts = build_fts(folder / "fts.sqlite", documents)
+        print(f"  build {fts.build_s:.1f} s, {size / fts.build_s:.0f} documents/s, "
+              f"database {megabytes(fts.size)} on disk")
     searched = fts_queries(folder / "fts.sqlite", bench_queries)
     fts.query_ms, fts.hits = searched.query_ms, searched.hits
     print(f"  {len(bench_queries)} queries ({share_with_hits(fts.hits)}):")
@@ -865,7 +883,7 @@ def run_size(size: int, documents: list[Document], bench_queries: list[BenchQuer
           f"query p50 {ratio(statistics.median(whoosh.query_ms), statistics.median(fts.query_ms))}"
           f", query p95 {ratio(percentile(whoosh.query_ms, 0.95), percentile(fts.query_ms, 0.95))}"
           f" (query.run against FTS5 on one connection)")
-    if keep:
+    if keep or reuse:
         print(f"  kept {folder}")
     else:
         shutil.rmtree(folder)
@@ -885,6 +903,8 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=20, help="single-update rounds")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
+    parser.add_argument("--reuse", type=Path, default=None, metavar="FOLDER",
+                        help="search a folder kept by --keep (one size) instead of building")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -901,7 +921,7 @@ def main() -> None:
     for size in args.sizes:
         procs = args.procs or (2 if size >= 50_000 and (os.cpu_count() or 1) >= 2 else 1)
         summary[size] = run_size(size, documents[:size], bench_queries, procs, args.updates,
-                                 args.keep)
+                                 args.keep, args.reuse)
     print("\nSummary (targets at 100,000 documents: search page p95 < 50 ms, an update found "
           "< 1 s after its commit):")
     for size, figures in summary.items():

@@ -19,10 +19,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import numpy as np
 from flask import current_app
 from sqlalchemy import delete, select
 from whoosh import index as whoosh_index
-from whoosh.query import DateRange
 
 from portal.extensions import db
 from portal.search import engine, index, sources
@@ -52,17 +52,18 @@ def sync(limit: int | None = None, wait: float | None = None) -> int:
         rows = db.session.execute(select(SearchOutbox.id, SearchOutbox.source,
                                          SearchOutbox.item_id).order_by(SearchOutbox.id)
                                   .limit(BATCH if limit is None else limit)).all()
-        expired = DateRange("expires", None, datetime.now(UTC).replace(tzinfo=None))
-        if not rows:
-            with engine.snapshot() as snap:
-                if not any(True for _ in snap.searcher.docs_for_query(expired)):
-                    return 0
+        # Expiry is no change in the database: what has expired since goes now.
+        with engine.snapshot() as snap:
+            expired = [snap.searcher.stored_fields(int(docnum))["key"] for docnum in
+                       np.flatnonzero(snap.expired(datetime.now(UTC).replace(tzinfo=None)))]
+        if not rows and not expired:
+            return 0
         # No merging here: a merge makes the change wait; :func:`tidy` merges when idle.
         with index.writing(merge=False) as writer:
+            for key in expired:
+                writer.delete_by_term("key", key)
             for name, item_id in sorted({(row.source, row.item_id) for row in rows}):
                 index.replace_owner(writer, f"{name}:{item_id}", _documents(name, item_id))
-            # Expiry is no change in the database: what has expired since goes now.
-            writer.delete_by_query(expired)
         _forget([row.id for row in rows])  # the index is committed: now the rows
     return len(rows)
 

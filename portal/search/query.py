@@ -17,8 +17,6 @@ from html import escape
 from itertools import islice, pairwise
 
 import numpy as np
-from whoosh import query as wq
-from whoosh.searching import Searcher
 
 from portal.search.engine import Array, Snapshot, Term
 from portal.search.text import (
@@ -43,6 +41,9 @@ MAX_WORD = 40
 MAX_EXPANSIONS = 500
 #: Of those, the words marked in the results' text.
 MARKED_EXPANSIONS = 50
+#: Close words looked at for a suggestion, the closest and most frequent first, until one is
+#: in a document the user may see.
+SUGGESTION_CANDIDATES = 10
 #: Passages of a result's text shown, and their length in characters (about), and the
 #: characters of context around the first and last marked word of each.
 SNIPPETS = 2
@@ -213,10 +214,7 @@ def visible(snap: Snapshot, may_see_restricted: bool) -> Array:
     """The documents every search and archive page may show: live, not expired (a document
     may expire before the next sync removes it), for inspectors only when the user may see
     them."""
-    shown = snap.live.copy()
-    now = datetime.now(UTC).replace(tzinfo=None)
-    expired = list(snap.searcher.docs_for_query(wq.DateRange("expires", None, now)))
-    shown[np.array(expired, dtype=np.int64)] = False
+    shown = snap.live & ~snap.expired(datetime.now(UTC).replace(tzinfo=None))
     if not may_see_restricted:
         shown &= snap.value_mask("audience", "public")
     return shown
@@ -291,22 +289,28 @@ def run(snap: Snapshot, parsed: Parsed, *, may_see_restricted: bool,
     return Results(hits, total, page, per_page, counts)
 
 
-def suggest(searcher: Searcher, parsed: Parsed) -> str | None:
-    """A corrected query when some of its words are not in the index but a close one is."""
-    corrector = searcher.corrector("words")
+def suggest(snap: Snapshot, parsed: Parsed, may_see_restricted: bool) -> str | None:
+    """A corrected query when some of its words are not in the index but a close one is,
+    in a document the user may see (a word only a restricted document has is not told)."""
+    shown: Array | None = None
     changed = False
     corrected = []
     for word in parsed.words:
         variants = [v.lower() for v in query_variants(word)]
         if (not 4 <= len(variants[0]) <= MAX_WORD
-                or any(searcher.doc_frequency("words", v) > 0 for v in variants)):
+                or any(snap.searcher.doc_frequency("words", v) > 0 for v in variants)):
             corrected.append(word)
             continue
-        # Two letters wrong only in longer words: the search through the words is costly.
-        options: list[str] = next((found for v in variants if (found := corrector.suggest(
-            v, limit=1, maxdist=2 if len(v) >= 7 else 1))), [])
-        if options:
-            corrected.append(options[0])
+        # Two letters wrong only in longer words: a short word is two edits from too many.
+        found = sorted((option for v in variants for option in snap.close_terms(
+            "words", v, 2 if len(v) >= 7 else 1)), key=lambda t: (t[1], -t[2], t[0]))
+        if shown is None and found:
+            shown = visible(snap, may_see_restricted)
+        choice = next((term for term, _edits, _count in found[:SUGGESTION_CANDIDATES]
+                       if shown is not None
+                       and np.any(shown[snap.postings("words", term)[0]])), None)
+        if choice is not None:
+            corrected.append(choice)
             changed = True
         else:
             corrected.append(word)

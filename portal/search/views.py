@@ -81,7 +81,7 @@ def search() -> ResponseReturnValue:
                                 narrow=narrow, sort=sort, page=page_number(),
                                 per_page=PER_PAGE)
             if results.total < 3:
-                suggestion = query.suggest(snap.searcher, parsed)
+                suggestion = query.suggest(snap, parsed, may_see_restricted())
     return render_template("search/results.html", q=text[:query.MAX_QUERY], parsed=parsed,
                            results=results, suggestion=suggestion, sort=sort,
                            narrow=narrow, link_with=_links(text, sort, narrow), **_labels())

@@ -29,7 +29,9 @@ def document(n: int, rng: random.Random) -> Document:
                     title=" ".join(rng.choices(WORDS, k=rng.randint(1, 6))), body=body,
                     language="uz", url=f"/m/{n}", date=datetime(2020, 1, 1, tzinfo=UTC)
                     + timedelta(days=n), summary="", topics=["family"],
-                    audience="public")
+                    audience="public",
+                    expires=datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=n)
+                    if n % 7 == 0 else None)
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +124,16 @@ def test_facet_counts_count_live_documents(app: Flask) -> None:
         assert snap.counts("topics", snap.live) == [("family", 540)]
         years = dict(snap.counts("year", snap.live))
         assert sum(years.values()) == 540 and set(years) == {"2020", "2021"}
+
+
+@pytest.mark.parametrize("now", [datetime(2024, 12, 31), datetime(2025, 1, 1),
+                                 datetime(2025, 6, 30, 12), datetime(2030, 1, 1)])
+def test_expired_documents_are_those_of_whoosh_date_range(app: Flask, now: datetime) -> None:
+    with app.app_context(), engine.snapshot() as snap:
+        expected = sorted(d for d in snap.searcher.docs_for_query(
+            wq.DateRange("expires", None, now)) if snap.live[d])
+        assert np.flatnonzero(snap.expired(now)).tolist() == expected
+        assert bool(expected) is (now > datetime(2025, 6, 1))  # the first, n=0, is deleted
 
 
 def test_the_shared_searcher_follows_a_commit_and_a_rebuild(tmp_path: Path) -> None:

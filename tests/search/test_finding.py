@@ -23,7 +23,7 @@ from portal.courses.models import Course
 from portal.extensions import db
 from portal.materials.models import Material
 from portal.webinars.models import Webinar
-from tests.conftest import make_app
+from tests.conftest import Auth, make_app
 from tests.search.helpers import (
     change,
     course,
@@ -33,6 +33,7 @@ from tests.search.helpers import (
     search,
     sync,
     titles,
+    user_id,
 )
 
 
@@ -82,6 +83,8 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         change(app, Webinar, webinar_id, starts_at=day(2024, 5, 20))
         for n in range(12):
             guide(app, f"Ledger {n:02d}", f"Page {n} of the ledgerbook.")
+        guide(app, "Checkpoint drill", "The zephyrine checkpoint drill.",
+              audience="inspectors")
         sync(app)
     yield app
     with app.app_context():
@@ -152,6 +155,20 @@ def test_a_misspelt_query_is_offered_the_right_spelling(client) -> None:
     assert link.group(2) == "tenants"
     assert read_page(client.get(link.group(1).replace("&amp;", "&"))).titles == [
         "Tenants' rights"]
+
+
+def test_a_word_only_inspectors_may_find_is_suggested_only_to_them(corpus, client) -> None:
+    assert "Did you mean" not in search(client, "zephyrene").text
+    user_id(corpus, "inspector", "drill@example.uz")
+    assert Auth(client).login("drill@example.uz").status_code == 302
+    page = search(client, "zephyrene")
+    assert re.search(r'Did you mean: <a href="[^"]+">zephyrine</a>', page.text), page.text
+
+
+def test_the_closest_most_frequent_visible_word_is_suggested(client) -> None:
+    # "mediatoin": a swap of two letters is one edit; "mediation" is in two guides.
+    assert re.search(r'Did you mean: <a href="[^"]+">mediation</a>',
+                     search(client, "mediatoin").text)
 
 
 def test_a_well_spelt_query_is_offered_nothing(client) -> None:
