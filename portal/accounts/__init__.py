@@ -10,8 +10,11 @@ from portal.extensions import db, login_manager
 
 
 def init_app(app: Flask) -> None:
-    from portal.accounts import admin, cli, views
+    from portal.accounts import admin, cli, cookies, token_views, two_factor_views, views
 
+    del token_views  # imported for its routes on the account blueprint
+    app.session_interface = cookies.SessionInterface()
+    two_factor_views.init_gate(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(views.account_bp)
     app.register_blueprint(admin.bp)

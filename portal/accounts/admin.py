@@ -1,4 +1,4 @@
-"""Admin pages: users (search, roles, unit, enable/disable) and the audit log."""
+"""Admin pages: users (search, roles, unit, enable/disable), the audit log, account settings."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from portal.accounts import services
+from portal.accounts import services, settings
 from portal.accounts.decorators import permission_required
-from portal.accounts.forms import AdminUserForm
-from portal.accounts.models import Unit, User, UserRole
-from portal.accounts.permissions import ROLE_LABELS, Role
+from portal.accounts.forms import AccountSettingsForm, AdminUserForm
+from portal.accounts.models import TwoFactorCredential, Unit, User, UserRole
+from portal.accounts.permissions import ROLE_LABELS, STAFF_ROLES, Role
 from portal.content.audit import AuditEntry
 from portal.extensions import db
 from portal.web import int_arg, paginate
@@ -112,3 +112,37 @@ def audit_log() -> ResponseReturnValue:
     page = paginate(query, current_app.config["ADMIN_PER_PAGE"])
     filters = {k: args[k] for k in AUDIT_FILTERS if args.get(k)}
     return render_template("admin/audit.html", page=page, args=args, filters=filters)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@permission_required("admin.users")
+def account_settings() -> ResponseReturnValue:
+    form = AccountSettingsForm(data=None if request.method == "POST" else {
+        "two_factor_required": settings.get_bool("two_factor_required")})
+    if form.validate_on_submit():
+        if form.two_factor_required.data and not current_user.has_two_factor:
+            # The admin is staff too: the requirement would stop them on the next page. Turning
+            # it on first also proves the set-up works before everyone is sent to it.
+            form.two_factor_required.errors.append(_(
+                "Turn on two-factor login for your own account first."))
+        else:
+            settings.set_bool("two_factor_required", form.two_factor_required.data,
+                              actor=current_user)
+            db.session.commit()
+            flash(_("The settings are saved."), "success")
+            return redirect(url_for(".account_settings"))
+    staff_without = None
+    if settings.get_bool("two_factor_required"):
+        staff_without = _staff_without_two_factor()
+    return render_template("admin/settings.html", form=form, staff_without=staff_without), (
+        422 if form.errors else 200)
+
+
+def _staff_without_two_factor() -> list[User]:
+    """Staff accounts that have not confirmed two-factor login yet (they will be asked)."""
+    staff = select(UserRole.user_id).where(UserRole.role.in_([r.value for r in STAFF_ROLES]))
+    confirmed = select(TwoFactorCredential.user_id).where(
+        TwoFactorCredential.confirmed_at.is_not(None))
+    return list(db.session.scalars(
+        select(User).where(User.id.in_(staff), User.id.not_in(confirmed), User.active)
+        .order_by(User.email).limit(200)))

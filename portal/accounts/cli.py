@@ -44,3 +44,19 @@ def create(email: str, roles: tuple[str, ...], name: str, password: str | None,
     click.echo(f"created {user.email} with roles {', '.join(sorted(user.roles))}")
     if generated:
         click.echo(f"password: {password}")
+
+
+@users_cli.command("reset-two-factor")
+@click.argument("email")
+def reset_two_factor(email: str) -> None:
+    """Turn off two-factor login of a user who lost both the phone and the recovery codes."""
+    from portal.accounts import two_factor
+
+    user = services.find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user {email}")
+    if not user.has_two_factor:
+        raise click.ClickException(f"{email} has no two-factor login")
+    two_factor.disable(user, None)  # ends their sessions too
+    db.session.commit()
+    click.echo(f"two-factor login of {user.email} is off; they can set it up again")

@@ -12,7 +12,10 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
+    IntegerField,
     PasswordField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -105,3 +108,52 @@ class AdminUserForm(FlaskForm):
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.unit_id.choices = [(0, str(_l("No unit")))] + (units or [])
+
+
+class SecondStepForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)], description=_l(
+        "The 6-digit code your authenticator app shows now, or one of your recovery codes."))
+
+
+class TwoFactorConfirmForm(FlaskForm):
+    code = StringField(_l("Code from the app"), validators=[DataRequired(), Length(max=12)],
+                       description=_l("Enter the 6-digit code the app shows now."))
+
+
+class CodeOrPasswordForm(FlaskForm):
+    """Proves it is the user at the keyboard before a two-factor change."""
+
+    secret = PasswordField(_l("A current code or your password"),
+                           validators=[DataRequired(), Length(max=1024)], description=_l(
+        "The 6-digit code your authenticator app shows now, or your account password."))
+
+
+#: Days a new token lasts; 0: until revoked.
+EXPIRY_CHOICES = [("30", _l("30 days")), ("90", _l("90 days")), ("365", _l("One year")),
+                  ("0", _l("No expiry"))]
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)], description=_l(
+        "What the token is for, e.g. the script or the system that uses it."))
+    scopes = MultiCheckboxField(_l("What the token may do"), validators=[DataRequired(
+        message=_l("Choose at least one."))])
+    expires = RadioField(_l("Expires after"), choices=EXPIRY_CHOICES, default="90")
+    form_key = HiddenField()
+
+    def __init__(self, *args: Any, scopes: list[tuple[str, str]] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only the scopes the user's roles allow are choices: anything else fails validation.
+        self.scopes.choices = scopes or []
+
+
+class TokenRevokeForm(FlaskForm):
+    token_id = IntegerField(validators=[DataRequired()])
+
+
+class AccountSettingsForm(FlaskForm):
+    two_factor_required = BooleanField(
+        _l("Require two-factor login for staff accounts"), description=_l(
+            "Administrators, editors, trainers and consultants without it are sent to set it "
+            "up after logging in, and can do nothing else until they have."))

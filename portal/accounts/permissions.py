@@ -71,3 +71,13 @@ def permissions_for(roles: set[str]) -> frozenset[str]:
     for role in roles:
         granted |= ROLE_PERMISSIONS.get(Role(role), frozenset())
     return frozenset(granted)
+
+
+#: The roles whose accounts can turn on two-factor login, and must when an admin requires it:
+#: they see other people's data (learners' results, consultation requests, drafts, users).
+#: An inspector is a learner here, a citizen a member of the public.
+STAFF_ROLES = frozenset({Role.admin, Role.editor, Role.trainer, Role.consultant})
+
+
+def is_staff(roles: set[str]) -> bool:
+    return any(role in STAFF_ROLES for role in roles)

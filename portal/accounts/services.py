@@ -53,6 +53,9 @@ class LoginResult:
     user: User | None = None
     #: Seconds to wait when refused for too many failures, else 0.
     throttled_for: int = 0
+    #: The password was right, but the user has two-factor login on: a code must follow
+    #: before :func:`finish_login`.
+    second_step: bool = False
 
 
 def _login_keys(email: str, address: str) -> list[tuple[str, int]]:
@@ -92,9 +95,17 @@ def authenticate(email: str, password: str, address: str) -> LoginResult:
     throttle.undo(address_key, window)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
+    if user.has_two_factor:
+        audit.log("user.login_password", "user", user.id, user.id, label=user.email)
+        return LoginResult(user=user, second_step=True)
+    finish_login(user)
+    return LoginResult(user=user)
+
+
+def finish_login(user: User) -> None:
+    """Record a complete login (after the password, and the code when two-factor is on)."""
     user.last_login_at = utcnow()
     audit.log("user.login", "user", user.id, user.id, label=user.email)
-    return LoginResult(user=user)
 
 
 def count_registration(address: str) -> int:

@@ -5,13 +5,20 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
-from portal.accounts import services
-from portal.accounts.forms import LoginForm, PasswordChangeForm, ProfileForm, RegistrationForm
+from portal.accounts import pending, services, two_factor
+from portal.accounts.forms import (
+    LoginForm,
+    PasswordChangeForm,
+    ProfileForm,
+    RegistrationForm,
+    SecondStepForm,
+)
 from portal.accounts.models import User
-from portal.content import registry
+from portal.content import audit, registry
 from portal.extensions import db
 from portal.security import safe_next
 
@@ -41,14 +48,67 @@ def login() -> ResponseReturnValue:
             return render_template("auth/login.html", form=form), 429
         result = services.authenticate(form.email.data, form.password.data, address)
         db.session.commit()
+        if result.user is not None and result.second_step:
+            # Not a login yet: only a marker that the password was right, for a few minutes.
+            pending.keep(result.user, remember=form.remember.data,
+                         next_url=safe_next(request.args.get("next")))
+            return redirect(url_for(".second_step"))
         if result.user is not None:
-            _start_session(result.user, remember=form.remember.data)
-            flash(_("You are logged in."), "success")
-            return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
+            return _finish_login(result.user, form.remember.data, request.args.get("next"))
         # One message for an unknown email and a wrong password.
         form.form_errors.append(_("The email or the password is wrong."))
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form)
+
+
+def _finish_login(user: User, remember: bool, next_url: str | None) -> ResponseReturnValue:
+    _start_session(user, remember=remember)
+    flash(_("You are logged in."), "success")
+    if two_factor.required_for(user) and not user.has_two_factor:
+        # Sent to set it up; the staff gate keeps them there until they have.
+        return redirect(url_for("account.two_factor"))
+    return redirect(safe_next(next_url) or url_for("main.index"))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def second_step() -> ResponseReturnValue:
+    """The second step of a login with two-factor on: a code from the app or a recovery code."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    marker = pending.current()
+    user = db.session.get(User, marker.user_id) if marker else None
+    if marker is None or user is None or not pending.still_valid(marker, user):
+        pending.clear()
+        flash(_("Please log in again: the time for entering the code has run out."), "info")
+        return redirect(url_for(".login"))
+    form = SecondStepForm()
+    if form.validate_on_submit():
+        address = request.remote_addr or "unknown"
+        wait = two_factor.count_attempt(user.id, address)
+        db.session.commit()  # seen by parallel attempts before the code is checked
+        if wait:
+            form.code.errors.append(_(
+                "Too many wrong codes. Wait %(minutes)s minutes and try again.",
+                minutes=max(1, round(wait / 60))))
+            return render_template("auth/second_step.html", form=form), 429
+        check = two_factor.verify(user, form.code.data)
+        if check.ok:
+            two_factor.attempt_succeeded(user.id, address)
+            services.finish_login(user)
+            db.session.commit()
+            pending.clear()
+            if check.recovery:
+                flash(ngettext("You used a recovery code; %(num)d is left. Make new ones on "
+                               "your account page.",
+                               "You used a recovery code; %(num)d are left. Make new ones on "
+                               "your account page if you are running out.",
+                               two_factor.remaining_recovery_codes(user)), "info")
+            return _finish_login(user, marker.remember, marker.next_url)
+        audit.log("user.login_code_failed", "user", user.id, None, label=user.email)
+        db.session.commit()
+        form.code.errors.append(_("This code is wrong or was already used."))
+        return render_template("auth/second_step.html", form=form), 401
+    return render_template("auth/second_step.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/logout", methods=["POST"])
