@@ -42,6 +42,7 @@ def create_app(test_config: Mapping[str, Any] | None = None,
 
     from portal import (
         accounts,
+        api,
         consultations,
         content,
         cooperation,
@@ -63,6 +64,7 @@ def create_app(test_config: Mapping[str, Any] | None = None,
     cooperation.init_app(app)
     consultations.init_app(app)
     search.init_app(app)
+    api.init_app(app)
     app.register_blueprint(main.bp)
     app.register_blueprint(materials.bp)
     errors.init_app(app)

@@ -31,6 +31,14 @@ from portal.materials.models import Material
 
 PASSWORD = "Lantern-river-42"
 POSTGRES_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
+#: What the sweeps (schemathesis, the access matrix, stored XSS) checked, by name: printed at
+#: the end of the run, so `make test` reports their figures whether they pass or fail.
+SWEEPS: dict[str, str] = {}
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for name, figures in SWEEPS.items():
+        terminalreporter.write_sep("-", f"{name}: {figures}")
 
 
 @pytest.fixture(scope="session", autouse=True)

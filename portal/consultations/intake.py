@@ -1,13 +1,24 @@
-"""Helpers of the citizens' pages that are not views: the regions of the form, and what the
-browser's session remembers about a citizen's request (never the request's data)."""
+"""Helpers of the citizens' pages that are not views: the regions of the form, the intake
+sequence the form and the JSON API share, and what the browser's session remembers about a
+citizen's request (never the request's data)."""
 
 from __future__ import annotations
 
+import hashlib
 import time
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from flask import session
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from portal.consultations import services
+from portal.consultations.models import MAX_TEXT, ConsultationRequest
+from portal.content import formkeys
+from portal.content.attachments import AttachmentError
+from portal.extensions import db
 
 #: The fourteen regions of Uzbekistan: the value stored (Uzbek, as staff filter by it) and the
 #: name shown in the page's language.
@@ -30,9 +41,111 @@ REGIONS: tuple[tuple[str, Any], ...] = (
 REGION_VALUES = frozenset(value for value, _label in REGIONS)
 
 
+def _length(column: str) -> int:
+    length = getattr(ConsultationRequest.__table__.c[column].type, "length", None)
+    assert isinstance(length, int), column
+    return length
+
+
+#: The longest texts the intake takes (the form's and the API's limits): the columns' lengths.
+NAME_LENGTH = _length("name")
+EMAIL_LENGTH = _length("email")
+#: District and mahalla.
+PLACE_LENGTH = _length("district")
+QUESTION_LENGTH = MAX_TEXT
+
+
 def region_label(value: str) -> str:
     """The region's name in the page's language (the stored value when it is not one)."""
     return next((str(label) for v, label in REGIONS if v == value), value)
+
+
+# The intake, as the form and the API both send it ------------------------------------------------
+
+@dataclass(frozen=True)
+class Intake:
+    """What became of one sending of the intake."""
+
+    #: The new request, or the earlier one its one-time key made; None when refused.
+    request: ConsultationRequest | None
+    #: The tracking code, to show once; None for a repeat and a refusal.
+    code: str | None = None
+    #: Seconds to wait when the address is over its daily limit; 0 otherwise.
+    retry_after: int = 0
+
+    @property
+    def repeated(self) -> bool:
+        """The same one-time key sent again (a double click, a retried POST)."""
+        return self.request is not None and self.code is None
+
+
+def send_request(data: services.RequestInput, *, user_id: int | None, form_key: str | None,
+                 address: str) -> Intake:
+    """Take a request from *address*: a one-time key seen before creates nothing; a new one
+    counts against the address's daily limit, and the count is committed before the work (it
+    must hold for parallel requests and after a refusal); then the request is written and
+    committed. Wrong input rolls back and raises (:class:`services.InvalidInput`,
+    :class:`AttachmentError`)."""
+    earlier = formkeys.already_created(ConsultationRequest, form_key)
+    if earlier is not None:
+        return Intake(earlier)
+    wait = services.count_submission(address)
+    db.session.commit()
+    if wait:
+        return Intake(None, retry_after=wait)
+    try:
+        sent, code = services.submit(data, user_id=user_id, form_key=form_key)
+        db.session.commit()
+    except (services.InvalidInput, AttachmentError):
+        db.session.rollback()
+        raise
+    return Intake(sent, code)
+
+
+# One-time keys: the form's and the API's ----------------------------------------------------------
+# Both live in the requests' form_key column, and must never meet: a form sent with a key an API
+# client used would land in the form's "sent already" path and get a new code for someone else's
+# request. The form's keys are version-4 UUIDs (:func:`portal.content.formkeys.new_key`); an API
+# client's Idempotency-Key is stored as a version-5 UUID made from it.
+
+#: The namespace of the API's keys (fixed: a stored key must be found again after a restart).
+API_KEYS = uuid.UUID("6b1f7a52-3c1e-4d6a-9a57-2f0e8c4b9d13")
+#: How many characters of a stored API key come from the client's key alone ("8-4-4-").
+_KEY_PART = 19
+
+
+class KeyReused(Exception):
+    """An API client sent its Idempotency-Key again with another request."""
+
+
+def is_form_key(value: str | None) -> bool:
+    """Whether *value* can be a key the form page made (a version-4 UUID)."""
+    try:
+        return value is not None and uuid.UUID(value).version == 4 and len(value) == 36
+    except ValueError:
+        return False
+
+
+def api_form_key(key: str, content: str) -> str:
+    """What an API request with Idempotency-Key *key* and body *content* is stored under: 64
+    bits from the key, 64 from the body, as a version-5 UUID (36 characters, like the form's
+    keys, never equal to one). The key's half finds the key sent again with another body."""
+    key_part = uuid.uuid5(API_KEYS, key.lower()).bytes[:8]
+    body_part = hashlib.sha256(content.encode()).digest()[:8]
+    return str(uuid.UUID(bytes=key_part + body_part, version=5))
+
+
+def api_key_for(key: str, content: str) -> str:
+    """The stored form of *key* with *content*; :class:`KeyReused` when the key came before
+    with another body (answering that request's reference would answer the wrong request)."""
+    stored = api_form_key(key, content)
+    earlier = db.session.scalar(
+        select(ConsultationRequest.form_key)
+        .where(ConsultationRequest.form_key.startswith(stored[:_KEY_PART], autoescape=True))
+        .where(ConsultationRequest.form_key != stored).limit(1))
+    if earlier is not None:
+        raise KeyReused(key)
+    return stored
 
 
 # What the session holds -------------------------------------------------------------------------

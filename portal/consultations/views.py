@@ -152,16 +152,6 @@ def form(slug: str) -> ResponseReturnValue:
         valid = False
     if not valid or extra_errors:
         return _form_page(topic, form, extra_values, extra_errors, 422)
-    earlier = formkeys.already_created(ConsultationRequest, form.form_key.data)
-    if earlier is not None:
-        return _sent_already(earlier)
-    wait = services.count_submission(_address())
-    db.session.commit()  # the count holds for parallel requests and after a refusal
-    if wait:
-        form.form_errors.append(_(
-            "Too many requests have been sent from your address today. Try again in "
-            "%(hours)s hours.", hours=max(1, round(wait / 3600))))
-        return _form_page(topic, form, extra_values, extra_errors, 429)
     data = services.RequestInput(
         topic_id=topic.id, name=form.name.data, phone=form.phone.data,
         question=form.question.data, language=form.language.data,
@@ -171,15 +161,23 @@ def form(slug: str) -> ResponseReturnValue:
         mahalla=form.mahalla.data or "", extra_answers=answers,
         publish_consent=bool(form.publish_consent.data),
         attachment=getattr(form, "upload", None))
+    # Only a key this page could have made: one in another form (an API client's) must not
+    # reach the "sent already" path below with someone else's request.
+    key = form.form_key.data if intake.is_form_key(form.form_key.data) else None
     try:
-        sent, code = services.submit(
+        outcome = intake.send_request(
             data, user_id=current_user.id if current_user.is_authenticated else None,
-            form_key=form.form_key.data or None)
-        db.session.commit()
+            form_key=key, address=_address())
     except (services.InvalidInput, AttachmentError) as error:
-        db.session.rollback()
         form.form_errors.append(str(error))
         return _form_page(topic, form, extra_values, extra_errors, 422)
+    if outcome.retry_after:
+        form.form_errors.append(_(
+            "Too many requests have been sent from your address today. Try again in "
+            "%(hours)s hours.", hours=max(1, round(outcome.retry_after / 3600))))
+        return _form_page(topic, form, extra_values, extra_errors, 429)
+    sent, code = outcome.request, outcome.code
+    assert sent is not None
     if code is None:  # the same form a second time: its request exists already
         return _sent_already(sent)
     intake.keep_receipt(sent.reference, code, bool(sent.email))

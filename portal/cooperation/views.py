@@ -19,7 +19,8 @@ from portal.content.csvfile import csv_response
 from portal.content.forms import WorkflowForm
 from portal.content.markdown import render
 from portal.content.topics import all_topics
-from portal.cooperation import chart, countries, services
+from portal.cooperation import chart, countries, exporting, services
+from portal.cooperation.exporting import filter_args
 from portal.cooperation.models import (
     KIND_LABELS,
     KIND_SHORT_LABELS,
@@ -28,7 +29,6 @@ from portal.cooperation.models import (
     CooperationRecord,
     Partner,
     RecordKind,
-    RecordStatus,
 )
 from portal.extensions import db
 from portal.i18n import LANGUAGE_NAMES, current_language
@@ -37,7 +37,7 @@ from portal.web import paginate
 bp = Blueprint("cooperation", __name__, url_prefix="/cooperation")
 
 #: Longest free-text query the table takes.
-MAX_QUERY = 100
+MAX_QUERY = exporting.MAX_QUERY
 
 
 def record_of(record_id: int) -> CooperationRecord:
@@ -61,51 +61,8 @@ def _labels() -> dict[str, Any]:
 
 
 def read_filters() -> tuple[services.Filters, dict[str, str]]:
-    """The table's filters from the query string, and a message per argument that makes no
-    sense (an unknown country code, a kind that does not exist, ...)."""
-    args = request.args
-    errors: dict[str, str] = {}
-    filters = services.Filters(q=args.get("q", "").strip()[:MAX_QUERY])
-    raw_country = args.get("country", "").strip()
-    if raw_country:
-        filters.country = countries.normalise(raw_country)
-        if filters.country is None:
-            errors["country"] = _("“%(code)s” is not a country code.", code=raw_country[:10])
-    raw_partner = args.get("partner", "").strip()
-    if raw_partner:
-        partner_id = int(raw_partner) if raw_partner.isdecimal() and len(raw_partner) < 10 \
-            else None
-        if partner_id is None or db.session.get(Partner, partner_id) is None:
-            errors["partner"] = _("There is no such partner.")
-        else:
-            filters.partner = partner_id
-    for name, allowed, message in (
-            ("kind", {k.value for k in RecordKind}, _("There is no such kind of record.")),
-            ("status", {s.value for s in RecordStatus}, _("There is no such status.")),
-            ("topic", {t.slug for t in all_topics()}, _("There is no such topic."))):
-        value = args.get(name, "").strip()
-        if value and value not in allowed:
-            errors[name] = message
-        elif value:
-            setattr(filters, name, value)
-    raw_year = args.get("year", "").strip()
-    if raw_year:
-        if raw_year.isdecimal() and 1900 <= int(raw_year[:5]) <= 2100:
-            filters.year = int(raw_year)
-        else:
-            errors["year"] = _("Give a year between 1900 and 2100.")
-    sort = args.get("sort", "year")
-    filters.sort = sort if sort in services.SORTS else "year"
-    filters.descending = args.get("dir", "desc" if filters.sort == "year" else "asc") == "desc"
-    return filters, errors
-
-
-def filter_args(filters: services.Filters) -> dict[str, Any]:
-    """The query arguments that give *filters* back (for links: pages, sorting, exports)."""
-    found = {"country": filters.country, "partner": filters.partner, "kind": filters.kind,
-             "status": filters.status, "year": filters.year, "topic": filters.topic,
-             "q": filters.q or None}
-    return {name: value for name, value in found.items() if value}
+    """The table's filters from this request's query string (see :mod:`.exporting`)."""
+    return exporting.read_filters(request.args)
 
 
 @bp.route("/")
@@ -131,10 +88,6 @@ def _countries_in_use(language: str) -> list[tuple[str, str]]:
                   key=lambda item: item[1].casefold())
 
 
-def _export_rows(filters: services.Filters) -> list[CooperationRecord]:
-    return list(db.session.scalars(services.listing(filters, current_language())))
-
-
 def _bad_filters(errors: dict[str, str]) -> Response:
     return Response(json.dumps({"errors": errors}, ensure_ascii=False), status=400,
                     mimetype="application/json")
@@ -145,44 +98,8 @@ def export_csv() -> ResponseReturnValue:
     filters, errors = read_filters()
     if errors:
         return _bad_filters(errors)
-    header = [_("Title"), _("Kind"), _("Status"), _("Year"), _("Signed or acceded"),
-              _("Starts"), _("Ends"), _("Countries"), _("Partners"), _("People trained"),
-              _("Language"), _("Link to the record")]
-    rows = ([r.title, str(KIND_LABELS[r.kind]), str(STATUS_LABELS[r.status]), r.year,
-             r.signed_on, r.starts_on, r.ends_on,
-             "; ".join(countries.name(c) for c in r.countries),
-             "; ".join(p.label for p in r.partners), r.people_trained,
-             LANGUAGE_NAMES.get(r.language, r.language), _record_url(r)]
-            for r in _export_rows(filters))
-    return csv_response(_("cooperation-register") + ".csv", header, rows)
-
-
-def _record_url(record: CooperationRecord) -> str:
-    return url_for(".detail", record_id=record.id, _external=True)
-
-
-def record_json(record: CooperationRecord) -> dict[str, Any]:
-    """A record as plain JSON values (the JSON export; later the API)."""
-    return {
-        "id": record.id, "url": _record_url(record), "title": record.title,
-        "kind": record.kind.value, "kind_label": str(KIND_LABELS[record.kind]),
-        "status": record.status.value, "status_label": str(STATUS_LABELS[record.status]),
-        "year": record.year, "language": record.language,
-        "signed_on": _day(record.signed_on), "starts_on": _day(record.starts_on),
-        "ends_on": _day(record.ends_on), "renew_on": _day(record.renew_on),
-        "people_trained": record.people_trained, "summary": record.summary,
-        "outcomes": record.outcomes,
-        "partners": [{"id": p.id, "name": p.name, "short_name": p.short_name,
-                      "kind": p.kind.value, "country": p.country,
-                      "country_name": countries.name(p.country) if p.country else None,
-                      "website": p.website or None} for p in record.partners],
-        "topics": [t.slug for t in record.topics],
-        "published_at": record.published_at.isoformat() if record.published_at else None,
-    }
-
-
-def _day(value: Any) -> str | None:
-    return value.isoformat() if value else None
+    rows = (exporting.csv_row(r) for r in exporting.export_rows(filters))
+    return csv_response(_("cooperation-register") + ".csv", exporting.csv_header(), rows)
 
 
 @bp.route("/export.json")
@@ -190,7 +107,7 @@ def export_json() -> ResponseReturnValue:
     filters, errors = read_filters()
     if errors:
         return _bad_filters(errors)
-    records = [record_json(r) for r in _export_rows(filters)]
+    records = [exporting.record_json(r) for r in exporting.export_rows(filters)]
     body = {"filters": filter_args(filters), "count": len(records), "records": records}
     return Response(json.dumps(body, ensure_ascii=False, indent=1),
                     mimetype="application/json",

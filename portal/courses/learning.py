@@ -278,3 +278,39 @@ def enrolments_for(course: Course, users: list[Any]) -> dict[int, Enrolment]:
     ids = [u.id for u in users]
     return {e.user_id: e for e in db.session.scalars(select(Enrolment).where(
         Enrolment.course_id == course.id, Enrolment.user_id.in_(ids)))}
+
+
+# Rows of My learning and of a course's report (shared by the pages and the API) ---------
+
+@dataclass(frozen=True)
+class LearnerRow:
+    """One enrolment with its progress and status: a line of My learning or of a report."""
+
+    enrolment: Enrolment
+    progress: Progress
+    status: str
+
+    @property
+    def user(self) -> User:
+        return self.enrolment.user
+
+    @property
+    def best(self) -> float | None:
+        return self.progress.best_score
+
+
+def learner_rows(enrolments: list[Enrolment]) -> list[LearnerRow]:
+    today = date.today()
+    rows = []
+    for enrolment in enrolments:
+        done = progress(enrolment.course, enrolment.user_id, enrolment.started_at)
+        rows.append(LearnerRow(enrolment, done, status_of(enrolment, done, today)))
+    return rows
+
+
+def status_of(enrolment: Enrolment, done: Progress, today: date) -> str:
+    if enrolment.completed_at is not None:
+        return "completed"
+    if is_overdue(enrolment, today):
+        return "overdue"
+    return "in_progress" if done.done else "not_started"

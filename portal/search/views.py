@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request, url_for
@@ -37,20 +37,22 @@ def may_see_restricted() -> bool:
         for kind in ("material", "course", "webinar")))
 
 
-def _narrowing() -> dict[str, str]:
-    """The facet values chosen in the query string, those that make sense."""
+def narrowing(args: Mapping[str, str | None]) -> dict[str, str]:
+    """The facet values chosen in *args* (``type``, ``topic``, ``language``, ``year``, as the
+    page's query string names them), those that make sense, by the index's field names. The
+    search page and the API's search both read them here."""
     narrow = {}
-    for name, value in (("type", request.args.get("type", "")),
-                        ("topics", request.args.get("topic", "")),
-                        ("language", request.args.get("language", "")),
-                        ("year", request.args.get("year", ""))):
-        value = value.strip()[:40]
+    for name, arg in (("type", "type"), ("topics", "topic"), ("language", "language"),
+                      ("year", "year")):
+        value = (args.get(arg) or "").strip()[:40]
         if value:
             narrow[name] = value
     return narrow
 
 
-def _labels() -> dict[str, Any]:
+def labels() -> dict[str, Any]:
+    """What results and facets show for stored values: type labels, language names and topic
+    names (in the request's language)."""
     return {"type_labels": TYPE_LABELS, "language_names": LANGUAGE_NAMES,
             "topic_names": {t.slug: t.name for t in all_topics()}}
 
@@ -72,7 +74,7 @@ def search() -> ResponseReturnValue:
     text = request.args.get("q", "")
     parsed = query.parse(text)
     sort = "date" if request.args.get("sort") == "date" else "relevance"
-    narrow = _narrowing()
+    narrow = narrowing(request.args)
     results = None
     suggestion = None
     if not parsed.empty:
@@ -84,7 +86,7 @@ def search() -> ResponseReturnValue:
                 suggestion = query.suggest(snap, parsed, may_see_restricted())
     return render_template("search/results.html", q=text[:query.MAX_QUERY], parsed=parsed,
                            results=results, suggestion=suggestion, sort=sort,
-                           narrow=narrow, link_with=_links(text, sort, narrow), **_labels())
+                           narrow=narrow, link_with=_links(text, sort, narrow), **labels())
 
 
 @bp.route("/archive/")
@@ -111,4 +113,4 @@ def archive(year: int | None = None, month: int | None = None) -> ResponseReturn
                   for name in ("year", "month", "type")}
     return render_template("search/archive.html", entries=entries, total=total, page=page,
                            pages=max(1, -(-total // PER_PAGE)), counts=counts, year=year,
-                           month=month, kind=kind, **_labels())
+                           month=month, kind=kind, **labels())

@@ -27,15 +27,19 @@ from portal.content.forms import AttachmentForm, EmptyForm
 from portal.database import utcnow
 from portal.extensions import db
 from portal.i18n import current_language
-from portal.web import paginate
+from portal.web import MAX_ID, paginate
 from portal.webinars import registration, services
 from portal.webinars.forms import WebinarEditForm, WebinarForm
 from portal.webinars.models import STATUS_LABELS, RegistrationStatus, Webinar
 from portal.webinars.views import bp, webinar_of, zone
 
 
-def _managed(webinar_id: int) -> Webinar:
-    """The webinar if the user organises it: 404 when they may not see it, else 403."""
+def managed(webinar_id: int) -> Webinar:
+    """The webinar if the current user organises it: 404 when it does not exist or they may
+    not see it, else 403. The organisers' pages and the API's participants export (whose
+    current user is the token's owner) both ask here."""
+    if not 0 < webinar_id <= MAX_ID:  # the API's <int:> takes any number
+        abort(404)
     webinar = webinar_of(webinar_id)
     if not services.may_manage(webinar, current_user):
         abort(403)
@@ -136,7 +140,7 @@ def move(webinar_id: int) -> ResponseReturnValue:
     return apply_move(webinar_of(webinar_id), url_for(".detail", webinar_id=webinar_id))
 
 
-add_history_routes(bp, "/<id:webinar_id>", managed=_managed, editable=_editable,
+add_history_routes(bp, "/<id:webinar_id>", managed=managed, editable=_editable,
                    args=lambda webinar: {"webinar_id": webinar.id},
                    view_label=_l("View the webinar"), restore=False)
 
@@ -185,7 +189,7 @@ def delete_attachment(webinar_id: int, attachment_id: int) -> ResponseReturnValu
 
 @bp.route("/<id:webinar_id>/participants")
 def participants(webinar_id: int) -> ResponseReturnValue:
-    webinar = _managed(webinar_id)
+    webinar = managed(webinar_id)
     rows = registration.participants(webinar)
     rated = [r for r in rows if r.rating is not None]
     distribution = {n: sum(1 for r in rated if r.rating == n) for n in range(5, 0, -1)}
@@ -200,21 +204,22 @@ def participants(webinar_id: int) -> ResponseReturnValue:
 
 @bp.route("/<id:webinar_id>/participants.csv")
 def participants_csv(webinar_id: int) -> ResponseReturnValue:
-    webinar = _managed(webinar_id)
+    webinar = managed(webinar_id)
     rows = registration.participants(webinar)
+    records = [registration.participant_record(r) for r in rows]
     return csv_response(
         f"webinar-{webinar.id}-participants.csv",
         [_("Name"), _("Email"), _("Status"), _("Registered"), _("Place on the waiting list"),
          _("Attended"), _("Rating"), _("Comment")],
-        [[r.name, r.email, str(STATUS_LABELS[r.status]),
-          format_datetime(r.created_at, "yyyy-MM-dd HH:mm"),
-          registration.waiting_position(r) or "",
-          _("yes") if r.attended else "", r.rating or "", r.comment] for r in rows])
+        [[p["name"], p["email"], p["status_label"],
+          format_datetime(p["registered_at"], "yyyy-MM-dd HH:mm"),
+          p["waiting_position"] or "", _("yes") if p["attended"] else "", p["rating"] or "",
+          p["comment"]] for p in records])
 
 
 @bp.route("/<id:webinar_id>/attendance", methods=["POST"])
 def attendance(webinar_id: int) -> ResponseReturnValue:
-    webinar = _managed(webinar_id)
+    webinar = managed(webinar_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     if webinar.starts_at > utcnow():

@@ -25,7 +25,12 @@ from portal.content import audit
 from portal.database import utcnow
 from portal.extensions import db
 from portal.webinars import notices
-from portal.webinars.models import Registration, RegistrationStatus, Webinar
+from portal.webinars.models import (
+    STATUS_LABELS,
+    Registration,
+    RegistrationStatus,
+    Webinar,
+)
 
 
 class RegistrationRefused(Exception):
@@ -220,6 +225,17 @@ def participants(webinar: Webinar) -> list[Registration]:
         Registration.status != RegistrationStatus.cancelled,
     ).order_by(Registration.status, Registration.queued_at, Registration.confirmed_at,
                Registration.id)))
+
+
+def participant_record(registration: Registration) -> dict[str, Any]:
+    """One participant as the exports give them (the CSV and the API), as plain values."""
+    return {"name": registration.name, "email": registration.email,
+            "status": registration.status.value,
+            "status_label": str(STATUS_LABELS[registration.status]),
+            "registered_at": registration.created_at,
+            "waiting_position": waiting_position(registration),
+            "attended": registration.attended, "rating": registration.rating,
+            "comment": registration.comment}
 
 
 def set_attendance(webinar: Webinar, present_ids: set[int], actor_id: int | None) -> int:
