@@ -622,7 +622,7 @@ def update_latency(app: Flask, documents: list[Document], rounds: int) -> float:
             old = guides[n * 7 % len(guides)]
             new = replace(old, title=f"{old.title} {word}", body=f"{word} {old.body}")
             started = time.perf_counter()
-            with index.writing() as writer:
+            with index.writing(merge=False) as writer:  # as indexer.sync
                 index.replace_owner(writer, new.owner, [new])
             committed = time.perf_counter()
             write_ms.append((committed - started) * 1000)
@@ -631,7 +631,8 @@ def update_latency(app: Flask, documents: list[Document], rounds: int) -> float:
             first += searches == 1
             total_ms.append(ms_since(started))
         segments = len(index.open_index().reader().leaf_readers())
-    print(f"single document update, {rounds} rounds (index.writing + replace_owner + commit):")
+    print(f"single document update, {rounds} rounds (index.writing + replace_owner + commit, "
+          "no merge):")
     report("write + commit", write_ms)
     report("commit -> found (the searcher reopened)", visible_ms)
     report("change -> found", total_ms)
@@ -681,7 +682,7 @@ def real_path_latency(app: Flask, folder: Path, rounds: int) -> float:
         worker.terminate()
         worker.wait()
     print(f"real path, {rounds} guides (create + publish + commit; the worker `flask search "
-          "sync --every 0.5` applies the outbox):")
+          "sync --every 0.2` applies the outbox):")
     report("create + publish + commit (database)", commit_ms)
     report("commit -> found by the search", found_ms)
     return percentile(found_ms, 0.95)
@@ -818,7 +819,9 @@ FTS_CAVEATS = """\
 
 
 def ratio(a: float, b: float) -> str:
-    return f"{a / b:6.1f}x" if b else "   n/a"
+    if not b or math.isnan(a) or math.isnan(b):
+        return "   n/a"
+    return f"{a / b:6.1f}x" if a / b >= 0.1 else f"{a / b:6.3f}x"
 
 
 def share_with_hits(hits: list[int]) -> str:

@@ -33,12 +33,17 @@ def sync_command(every: float | None) -> None:
     """Apply the search outbox (the changes not in the index yet)."""
     from portal.search import indexer
 
+    changed_at = time.monotonic()
     while True:
         applied = indexer.sync_all()
         if every is None:
             click.echo(f"{applied} changes applied")
             return
-        if not applied:  # idle: merge the segments the syncs added
+        if applied:
+            changed_at = time.monotonic()
+        elif time.monotonic() - changed_at >= indexer.TIDY_AFTER:
+            # Merge the segments the syncs added once changes have stopped for a while: a
+            # change arriving during a merge waits for it.
             indexer.tidy()
         time.sleep(every)
 

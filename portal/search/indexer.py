@@ -32,6 +32,8 @@ from portal.search.outbox import SearchOutbox
 BATCH = 500
 #: Segments the index may have before :func:`tidy` merges the small ones.
 MOST_SEGMENTS = 8
+#: Seconds without a change before the worker tidies (a merge makes a change wait for it).
+TIDY_AFTER = 5.0
 
 
 def _documents(name: str, item_id: int) -> list[sources.Document]:

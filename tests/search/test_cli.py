@@ -190,6 +190,32 @@ def test_sync_every_n_seconds_keeps_applying(app: Flask, runner, monkeypatch) ->
     assert result.exit_code == 1 and "Aborted!" in result.output
 
 
+def test_the_worker_tidies_only_after_changes_have_stopped_for_a_while(
+        app: Flask, runner, monkeypatch) -> None:
+    # The clock at the start, then one reading a turn: a change applied at 1.0, nothing
+    # at 2.0 (too soon to merge), nothing at 1.0 + TIDY_AFTER (time to merge).
+    clock = iter([0.0, 1.0, 2.0, 1.0 + indexer.TIDY_AFTER])
+    turns: list[float] = []
+    tidied: list[int] = []
+    monkeypatch.setattr(indexer, "tidy", lambda: tidied.append(len(turns)) or True)
+
+    def nap(seconds: float) -> None:
+        turns.append(seconds)
+        if len(turns) == 3:
+            raise KeyboardInterrupt
+
+    class Time:  # the worker's clock and naps only (time itself is left alone)
+        monotonic = staticmethod(lambda: next(clock))
+        sleep = staticmethod(nap)
+
+    monkeypatch.setattr("portal.search.time", Time)
+    guide(app, "Tenancy deposits")
+    runner.invoke(args=["search", "sync", "--every", "0.2"])
+
+    assert pending(app) == 0
+    assert tidied == [2]  # in the third turn only
+
+
 @pytest.mark.parametrize("command", ["reindex", "sync", "verify"])
 def test_every_command_explains_itself(runner, command: str) -> None:
     result = runner.invoke(args=["search", command, "--help"])
