@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
@@ -58,16 +58,20 @@ def data_version(connection: sqlite3.Connection) -> int:
     return int(connection.execute("PRAGMA data_version").fetchone()[0])
 
 
-def test_every_endpoint_is_in_the_matrix(sweep_app: Flask, seed: Seed,
-                                         clients: dict[str, FlaskClient]) -> None:
-    routed = endpoints(sweep_app)
-    missing = sorted(set(routed) - set(MATRIX))
-    stale = sorted(set(MATRIX) - set(routed))
+def table_problems(app: Flask, seed: Seed, routed: dict[str, str],
+                   table: dict[str, dict[str, str]], name: str,
+                   get: Callable[[str, str], TestResponse]) -> str:
+    """What makes *table* out of date for the *routed* endpoints (empty when nothing): each
+    missing endpoint with a suggested line (what each role sees now for a GET, so adding the
+    line is a paste after a careful look; POSTs are not sent: they could change data, fill
+    them in by hand), and each line for an endpoint that no longer exists."""
+    missing = sorted(set(routed) - set(table))
+    stale = sorted(set(table) - set(routed))
+    if not missing and not stale:
+        return ""
+    rules = {f"{m} {r.rule}": r for r in app.url_map.iter_rules() for m in r.methods or ()}
     suggestions = []
-    rules = {f"{m} {r.rule}": r for r in sweep_app.url_map.iter_rules() for m in r.methods or ()}
     for key in missing:
-        # What each role sees now, so adding the line is a paste after a careful look;
-        # POSTs are not sent (they could change data): fill them in by hand.
         try:
             path = url_for_rule(rules[key], seed)
         except KeyError as error:
@@ -76,15 +80,21 @@ def test_every_endpoint_is_in_the_matrix(sweep_app: Flask, seed: Seed,
         seen = {role: "?" for role in ROLES}
         if key.startswith("GET "):
             for role in ROLES:
-                response = clients[role].get(path)
+                response = get(role, path)
                 seen[role] = outcome(response)
                 response.close()
         suggestions.append(f"{line_for(key, seen)}    # {routed[key]}")
-    assert not missing and not stale, (
-        "tests/security/matrix.py is out of date.\n"
-        + ("Endpoints missing from the table (suggested lines, check each):\n"
-           + "\n".join(suggestions) + "\n" if missing else "")
-        + ("Lines for endpoints that no longer exist:\n" + "\n".join(stale) if stale else ""))
+    return (f"{name} in tests/security/matrix.py is out of date.\n"
+            + ("Endpoints missing from it (suggested lines, check each):\n"
+               + "\n".join(suggestions) + "\n" if missing else "")
+            + ("Lines for endpoints that no longer exist:\n" + "\n".join(stale) if stale else ""))
+
+
+def test_every_endpoint_is_in_the_matrix(sweep_app: Flask, seed: Seed,
+                                         clients: dict[str, FlaskClient]) -> None:
+    problems = table_problems(sweep_app, seed, endpoints(sweep_app), MATRIX, "The table",
+                              lambda role, path: clients[role].get(path))
+    assert not problems, problems
 
 
 def test_each_role_gets_what_the_matrix_says(sweep_app: Flask, seed: Seed,
@@ -139,30 +149,11 @@ def api_endpoints(app: Flask) -> dict[str, str]:
 
 def test_every_api_endpoint_is_in_the_token_matrix(sweep_app: Flask, seed: Seed,
                                                    bearers: dict[str, dict[str, str]]) -> None:
-    routed = api_endpoints(sweep_app)
-    missing = sorted(set(routed) - set(TOKEN_MATRIX))
-    stale = sorted(set(TOKEN_MATRIX) - set(routed))
-    rules = {f"{m} {r.rule}": r for r in sweep_app.url_map.iter_rules() for m in r.methods or ()}
-    suggestions = []
     client = sweep_app.test_client()
-    for key in missing:
-        try:
-            path = url_for_rule(rules[key], seed)
-        except KeyError as error:
-            suggestions.append(f"{key}: {error}")
-            continue
-        seen = {role: "?" for role in ROLES}
-        if key.startswith("GET "):
-            for role in ROLES:
-                response = client.get(path, headers=bearers[role])
-                seen[role] = outcome(response)
-                response.close()
-        suggestions.append(f"{line_for(key, seen)}    # {routed[key]}")
-    assert not missing and not stale, (
-        "TOKEN_TABLE in tests/security/matrix.py is out of date.\n"
-        + ("API endpoints missing from it (suggested lines, check each):\n"
-           + "\n".join(suggestions) + "\n" if missing else "")
-        + ("Lines for endpoints that no longer exist:\n" + "\n".join(stale) if stale else ""))
+    problems = table_problems(sweep_app, seed, api_endpoints(sweep_app), TOKEN_MATRIX,
+                              "TOKEN_TABLE", lambda role, path: client.get(
+                                  path, headers=bearers[role]))
+    assert not problems, problems
 
 
 def test_each_roles_token_gets_what_the_matrix_says(
