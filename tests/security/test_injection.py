@@ -172,9 +172,10 @@ FORM_PAGES = (
     ("editor", "/cooperation/partners/new", {"country": "DE",
                                              "website": "https://partner.example"}),
     ("citizen", "/account", {}),
+    # "website" is the form's honeypot: filled, the form answers as if sent and keeps nothing.
     ("anonymous", "/consultations/new/family/form", {"phone": "+998 90 123-45-67",
                                                      "email": "x@example.uz",
-                                                     "consent": "y"}),
+                                                     "consent": "y", "website": ""}),
 )
 
 #: Pages that show what was submitted (listings, management queues, search, admin).
