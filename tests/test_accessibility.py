@@ -108,11 +108,11 @@ def test_every_page_has_landmarks_one_heading_and_labelled_fields(app, client, a
             f"/cooperation/{record_id}",
             "/webinars/", f"/webinars/{webinar_id}", "/webinars/calendar", "/webinars/archive",
             f"/webinars/{webinar_id}/registration/{seated}",
-            f"/webinars/{webinar_id}/registration/{queued}"]
+            f"/webinars/{webinar_id}/registration/{queued}", "/api/"]
     if role is None:
         urls += ["/auth/login", "/auth/register"]
     else:
-        urls += ["/account", "/account/password", "/webinars/mine"]
+        urls += ["/account", "/account/password", "/webinars/mine", "/account/tokens"]
     if role in {"editor", "admin"}:
         urls += ["/materials/new", f"/materials/{slug}/edit", f"/materials/{slug}/history",
                  "/materials/manage", f"/materials/{slug}/history/diff?a=1&b=1",
