@@ -13,6 +13,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from flask import Flask
@@ -97,6 +98,24 @@ def test_every_endpoint_is_in_the_matrix(sweep_app: Flask, seed: Seed,
     assert not problems, problems
 
 
+def check_cell(send: Callable[[], TestResponse], who: str, expected: str,
+               database_version: sqlite3.Connection,
+               detail: Callable[[TestResponse], str]) -> list[str]:
+    """Send one request of the matrix; what was wrong with it: another outcome than
+    *expected*, or (for anything but a GET) a change to the database."""
+    before = data_version(database_version)
+    response = send()
+    got = outcome(response)
+    problems = []
+    if got != expected:
+        problems.append(f"{who}: expected {expected}, got {got} "
+                        f"({response.status_code} {detail(response)})")
+    response.close()  # file downloads stream from an open file
+    if response.request.method != "GET" and data_version(database_version) != before:
+        problems.append(f"{who}: answered {got} but changed the database")
+    return problems
+
+
 def test_each_role_gets_what_the_matrix_says(sweep_app: Flask, seed: Seed,
                                              clients: dict[str, FlaskClient],
                                              database_version: sqlite3.Connection) -> None:
@@ -117,18 +136,11 @@ def test_each_role_gets_what_the_matrix_says(sweep_app: Flask, seed: Seed,
             if expected == "+":
                 skipped += 1
                 continue
-            before = data_version(database_version)
-            response = clients[role].open(path, method=method)
-            got = outcome(response)
-            response.close()  # file downloads stream from an open file
+            wrong += check_cell(partial(clients[role].open, path, method=method),
+                                f"{key} as {role}", expected, database_version,
+                                lambda r: r.headers.get("Location", ""))
             checked += 1
-            if got != expected:
-                wrong.append(f"{key} as {role}: expected {expected}, got {got}"
-                             f" ({response.status_code} {response.headers.get('Location', '')})")
-            if method != "GET":
-                sent_posts += 1
-                if data_version(database_version) != before:
-                    wrong.append(f"{key} as {role}: answered {got} but changed the database")
+            sent_posts += method != "GET"
         timings[key] = time.perf_counter() - key_started
     elapsed = time.perf_counter() - started
     SWEEPS["access matrix"] = (
@@ -178,19 +190,12 @@ def test_each_roles_token_gets_what_the_matrix_says(
             if expected == "+":
                 skipped += 1
                 continue
-            before = data_version(database_version)
-            response = client.open(path, method=method, headers=bearers[role])
-            got = outcome(response)
-            response.close()
+            wrong += check_cell(
+                partial(client.open, path, method=method, headers=bearers[role]),
+                f"{key} with the {role} token", expected, database_version,
+                lambda r: r.get_data(as_text=True)[:200])
             checked += 1
-            if got != expected:
-                wrong.append(f"{key} with the {role} token: expected {expected}, got {got}"
-                             f" ({response.status_code} {response.get_data(as_text=True)[:200]})")
-            if method != "GET":
-                sent_posts += 1
-                if data_version(database_version) != before:
-                    wrong.append(f"{key} with the {role} token: answered {got} but changed "
-                                 "the database")
+            sent_posts += method != "GET"
     SWEEPS["access matrix, API tokens"] = (
         f"{len(TOKEN_MATRIX)} endpoints x {len(ROLES)} tokens (none included); {checked} "
         f"requests checked ({sent_posts} refused POSTs with the database unchanged), "
