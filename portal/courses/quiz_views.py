@@ -278,8 +278,7 @@ def save_attempt(slug: str, attempt_id: int) -> ResponseReturnValue:
     seq = _seq()
     review_url = url_for(".review", slug=slug, attempt_id=current.id)
     try:
-        answers = attempts.read_answers(current, request.form.getlist)
-        attempts.save(current, seq, answers, grace=grace())
+        _save(current, seq)
     except InvalidResponse:
         abort(400)
     except attempts.StaleSave as stale:
@@ -296,7 +295,6 @@ def save_attempt(slug: str, attempt_id: int) -> ResponseReturnValue:
         if _wants_json():
             return jsonify(error="finished", review=review_url), 409
         return redirect(review_url)
-    db.session.commit()
     if _wants_json():
         return jsonify(seq=current.seq, saved=len(current.answers))
     go = request.form.get("go", "")
@@ -306,6 +304,23 @@ def save_attempt(slug: str, attempt_id: int) -> ResponseReturnValue:
     page = go.removeprefix("page-")
     return redirect(url_for(".attempt", slug=slug, attempt_id=current.id,
                             page=page if page.isdecimal() and len(page) < 5 else 1))
+
+
+def _save(current: Attempt, seq: int, tries: int = 3) -> None:
+    """Save the posted answers as save number *seq*, and commit. When a parallel save of the
+    same attempt committed first (the page's background save racing its own Finish button),
+    the row's version has moved on: the save is decided again against the row as it is now,
+    so the newer of the two wins and the older is stale."""
+    for left in reversed(range(tries)):
+        try:
+            attempts.save(current, seq, attempts.read_answers(current, request.form.getlist),
+                          grace=grace())
+            db.session.commit()
+            return
+        except StaleDataError:
+            db.session.rollback()
+            if not left:
+                raise
 
 
 @bp.route("/<slug>/attempts/<id:attempt_id>/finish", methods=["POST"])

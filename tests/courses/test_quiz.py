@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from portal.content.audit import AuditEntry
+from portal.courses import attempts
 from portal.courses.models import Attempt, AttemptState, Enrolment, Quiz, ReviewWhen
 from portal.database import utcnow
 from portal.extensions import db
@@ -179,6 +180,61 @@ def test_two_finishes_at_once_give_one_finished_attempt(app, as_role, client) ->
         assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
             AuditEntry.action == "quiz.finish")) == 1
         assert db.session.get(Attempt, attempt_id).state == AttemptState.finished
+
+
+def before_the_first_save(monkeypatch, other) -> list[int]:
+    """Run the request *other* (in its own thread, as the server would) inside the next save,
+    after that request read the attempt and before it writes; returns the status it got."""
+    real_save = attempts.save
+    statuses: list[int] = []
+    started = threading.Event()
+
+    def save(attempt, seq, answers, **kwargs) -> None:
+        if not started.is_set():
+            started.set()
+            thread = threading.Thread(target=lambda: statuses.append(other().status_code))
+            thread.start()
+            thread.join()
+        real_save(attempt, seq, answers, **kwargs)
+
+    monkeypatch.setattr(attempts, "save", save)
+    return statuses
+
+
+def test_finish_goes_through_when_a_background_save_lands_first(app, as_role, client,
+                                                                 monkeypatch) -> None:
+    """The page's background save commits between the Finish request's read of the attempt
+    and its write: the finish is decided again on the newer row, not refused as a conflict."""
+    made, ids = setup(app, as_role)
+    attempt_id = start(client, made)
+    background = app.test_client()
+    Auth(background).login("inspector-session@example.uz")
+    raced = before_the_first_save(monkeypatch, lambda: post_answers(
+        background, made, attempt_id, 1, {f"a-{ids['word']}": "mahal"}, json=True))
+
+    finished = post_answers(client, made, attempt_id, 2, right_answers(ids), go="finish")
+
+    assert raced == [200]
+    assert finished.status_code == 302 and finished.location.endswith("/review")
+    row = attempt_row(app, attempt_id)
+    assert row.state == AttemptState.finished and row.seq == 2 and row.score == 1.0
+
+
+def test_an_older_save_losing_the_race_is_stale(app, as_role, client, monkeypatch) -> None:
+    """The other way round: a background save read the attempt, the page's newer save
+    committed first; the background save is then stale, and the newer answers stay."""
+    made, ids = setup(app, as_role)
+    attempt_id = start(client, made)
+    button = app.test_client()
+    Auth(button).login("inspector-session@example.uz")
+    raced = before_the_first_save(monkeypatch, lambda: post_answers(
+        button, made, attempt_id, 2, {f"a-{ids['word']}": "newer"}, go="page-1"))
+
+    older = post_answers(client, made, attempt_id, 1, {f"a-{ids['word']}": "older"}, json=True)
+
+    assert raced == [302]
+    assert older.status_code == 409 and older.json == {"error": "stale", "seq": 2}
+    assert attempt_row(app, attempt_id).answers == {str(ids["word"]): "newer"}
 
 
 def test_answers_after_the_deadline_and_grace_are_not_graded(app, client, as_role) -> None:
