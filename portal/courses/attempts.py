@@ -199,6 +199,15 @@ def save(attempt: Attempt, seq: int, answers: Mapping[int, Any], *,
     attempt.seq = seq
 
 
+def model_answers(attempt: Attempt) -> dict[int, Any]:
+    """Question id -> each question's model response: every answer right (demo learners)."""
+    answers = {}
+    for entry in attempt.layout:
+        q = questions.from_json(entry["data"])
+        answers[entry["id"]] = questions.question_type(q.kind).model_response(q)
+    return answers
+
+
 def grades(attempt: Attempt) -> dict[int, Grade]:
     return {entry["id"]: questions.grade_saved(questions.from_json(entry["data"]),
                                                attempt.answers.get(str(entry["id"])))

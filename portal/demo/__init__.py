@@ -24,7 +24,7 @@ from portal.accounts.models import User
 from portal.accounts.permissions import Role
 from portal.content import formkeys, workflow
 from portal.content.topics import ensure_default_topics
-from portal.courses import attempts, learning, questions, quizzes
+from portal.courses import attempts, learning, quizzes
 from portal.courses import services as course_services
 from portal.courses.models import Course, Quiz
 from portal.demo.consultations import load_consultations
@@ -173,12 +173,7 @@ def load_courses(trainer: User, editor: User) -> list[Course]:
 def _pass_quiz(quiz: Quiz, user: User, seed: int, *, right: bool = True) -> None:
     """An attempt answered with the model answers (or all wrong), finished."""
     attempt = attempts.start(quiz, user.id, rng=random.Random(seed))  # noqa: S311 - demo data
-    answers = {}
-    if right:
-        for entry in attempt.layout:
-            q = questions.from_json(entry["data"])
-            answers[entry["id"]] = questions.question_type(q.kind).model_response(q)
-    attempts.save(attempt, 1, answers)
+    attempts.save(attempt, 1, attempts.model_answers(attempt) if right else {})
     attempts.finish(attempt)
 
 
