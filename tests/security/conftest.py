@@ -13,6 +13,7 @@ import io
 import random
 import secrets
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -307,3 +308,16 @@ def bearers(sweep_app: Flask, seed: Seed) -> dict[str, dict[str, str]]:
         raw = make_token(sweep_app, seed.users[role], name=f"{role} sweep")
         headers[role] = {"Authorization": f"Bearer {raw}"}
     return headers
+
+
+@pytest.fixture(scope="module")
+def database_version(sweep_app: Flask) -> Iterator[sqlite3.Connection]:
+    """A connection of its own to the sweep's SQLite file, for :func:`data_version`."""
+    connection = sqlite3.connect(sweep_app.config["DATABASE_URL"].removeprefix("sqlite:///"))
+    yield connection
+    connection.close()
+
+
+def data_version(connection: sqlite3.Connection) -> int:
+    """SQLite's count of commits by other connections: unchanged means nothing was written."""
+    return int(connection.execute("PRAGMA data_version").fetchone()[0])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 
@@ -22,7 +22,7 @@ from werkzeug.test import TestResponse
 
 from portal.accounts import tokens
 from tests.conftest import SWEEPS
-from tests.security.conftest import ROLES, Seed
+from tests.security.conftest import ROLES, Seed, data_version
 from tests.security.matrix import MATRIX, TOKEN_MATRIX, line_for
 from tests.security.urls import url_for_rule
 
@@ -45,18 +45,6 @@ def endpoints(app: Flask) -> dict[str, str]:
         for method in sorted((rule.methods or set()) - IGNORED_METHODS):
             found[f"{method} {rule.rule}"] = rule.endpoint
     return found
-
-
-@pytest.fixture(scope="module")
-def database_version(sweep_app: Flask) -> Iterator[sqlite3.Connection]:
-    path = sweep_app.config["DATABASE_URL"].removeprefix("sqlite:///")
-    connection = sqlite3.connect(path)
-    yield connection
-    connection.close()
-
-
-def data_version(connection: sqlite3.Connection) -> int:
-    return int(connection.execute("PRAGMA data_version").fetchone()[0])
 
 
 def table_problems(app: Flask, seed: Seed, routed: dict[str, str],
