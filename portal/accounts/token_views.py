@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -67,9 +67,8 @@ def tokens_page() -> ResponseReturnValue:
             # A new, empty form (with a new key) below the token, for the next one.
             form = TokenForm(formdata=None, scopes=_scope_choices())
             _fresh(form)
-            response = make_response(_render(form, new={"id": token.id, "token": raw}))
-            response.headers["Cache-Control"] = "no-store"
-            return response
+            # Not cached anywhere: security.add_headers marks logged-in answers no-store.
+            return _render(form, new={"id": token.id, "token": raw})
     return _render(form), 422 if form.errors else 200
 
 

@@ -56,6 +56,11 @@ def required_for(user: User) -> bool:
     return user.is_staff and settings.get_bool("two_factor_required")
 
 
+def setup_missing(user: User) -> bool:
+    """Whether *user* must set it up and has not: the portal lets them only do that."""
+    return required_for(user) and not user.has_two_factor
+
+
 def _secret(credential: TwoFactorCredential) -> str:
     return open_(credential.secret_box, _PURPOSE)
 

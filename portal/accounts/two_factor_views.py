@@ -14,7 +14,6 @@ from flask import (
     Flask,
     abort,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -25,6 +24,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from portal.accounts import two_factor
+from portal.accounts.cookies import API_BLUEPRINT
 from portal.accounts.forms import CodeOrPasswordForm, TwoFactorConfirmForm
 from portal.accounts.views import account_bp
 from portal.extensions import db
@@ -137,10 +137,9 @@ def _stay_logged_in() -> None:
 
 
 def _show_codes(codes: list[str]) -> ResponseReturnValue:
-    """The page with the new codes, as the POST's own answer: nothing to replay later."""
-    response = make_response(render_template("account/recovery_codes.html", codes=codes))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    """The page with the new codes, as the POST's own answer: nothing to replay later (and,
+    as every answer to a logged-in user, no-store: security.add_headers)."""
+    return render_template("account/recovery_codes.html", codes=codes)
 
 
 @account_bp.route("/two-factor/disable", methods=["POST"])
@@ -186,16 +185,13 @@ def init_gate(app: Flask) -> None:
         """While an admin requires it, staff without two-factor can only set it up."""
         if request.endpoint is None or request.endpoint in GATE_OPEN:
             return None
-        if request.blueprint == "api":
+        if request.blueprint == API_BLUEPRINT:
             # The API never uses the session: it answers in JSON for bearer tokens (and
             # refuses those of staff who lack a required two-factor itself). Looking at
             # current_user here would load it from the session cookie, and mark every API
             # answer "Vary: Cookie".
             return None
-        user = current_user
-        if not user.is_authenticated or not user.is_staff:
-            return None
-        if user.has_two_factor or not two_factor.required_for(user):
+        if not current_user.is_authenticated or not two_factor.setup_missing(current_user):
             return None
         flash(_("Your account needs two-factor login. Please set it up to go on."), "info")
         return redirect(url_for("account.two_factor"))

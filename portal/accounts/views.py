@@ -64,7 +64,7 @@ def login() -> ResponseReturnValue:
 def _finish_login(user: User, remember: bool, next_url: str | None) -> ResponseReturnValue:
     _start_session(user, remember=remember)
     flash(_("You are logged in."), "success")
-    if two_factor.required_for(user) and not user.has_two_factor:
+    if two_factor.setup_missing(user):
         # Sent to set it up; the staff gate keeps them there until they have.
         return redirect(url_for("account.two_factor"))
     return redirect(safe_next(next_url) or url_for("main.index"))

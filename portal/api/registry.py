@@ -236,7 +236,7 @@ def identify() -> None:
         raise ApiError(401, headers=_challenge("invalid_token"))
     db.session.commit()  # its last use
     user, scopes = found
-    if two_factor.required_for(user) and not user.has_two_factor:
+    if two_factor.setup_missing(user):
         # The portal sends such a user to the set-up page before anything else; a token must
         # not be the way around it.
         raise ApiError(403, _("Turn on two-factor login for your own account first."),
