@@ -83,7 +83,7 @@ def register(api: Api) -> None:
 
     @api.operation("/guides/<slug>", summary=_l("One published guide"), tag="content",
                    description=_l("With its Markdown and its text rendered to safe HTML."),
-                   query=s.LangQuery, response=s.Guide, errors=(404,),
+                   query=s.LangQuery, response=s.Guide,
                    path_params={"slug": SLUG_PARAM})
     def guide(slug: str, query: s.LangQuery) -> Reply:
         found = materials.by_slug(slug) if SLUG.match(slug) else None

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from portal.api import schemas as s
 from portal.api.errors import MESSAGES
 from portal.api.registry import Api, Operation
+from portal.web import MAX_ID
 
 REF = "#/components/schemas/{model}"
 #: ``<converter:name>`` or ``<name>`` in a Flask rule.
@@ -65,7 +66,7 @@ def _parameters(op: Operation, schemas: _Schemas) -> list[dict[str, Any]]:
     for match in _RULE_PARAM.finditer(op.rule):
         name = match.group("name")
         schema = op.path_params.get(name) or (
-            {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+            {"type": "integer", "minimum": 1, "maximum": MAX_ID}
             if match.group("converter") in ("id", "int") else {"type": "string"})
         found.append({"name": name, "in": "path", "required": True, "schema": schema})
     for model, where in ((op.query, "query"), (op.headers, "header")):

@@ -8,13 +8,13 @@ from flask_babel import lazy_gettext as _l
 
 from portal.api import schemas as s
 from portal.api.content import cooperation_page
+from portal.api.errors import ApiError
 from portal.api.registry import Api, page_of, page_slice, require_permission
 from portal.consultations import services as consultations
 from portal.courses import attempts, learning
+from portal.web import MAX_ID
 from portal.webinars import registration
 from portal.webinars.manage_views import managed
-
-WEBINAR_ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 
 
 def register(api: Api) -> None:
@@ -32,14 +32,13 @@ def register(api: Api) -> None:
             quizzes = []
             for result in row.progress.quiz_results:
                 quiz = result.quiz
-                tried = attempts.attempts_of(quiz, user.id, since=e.started_at)
                 quizzes.append(s.QuizOut(id=quiz.id, title=quiz.title, passed=result.passed,
                                          attempts=[s.AttemptOut(
                     number=a.number, state=a.state.value, started_at=a.started_at,
                     finished_at=a.finished_at, late=a.late,
                     # The score only when the quiz's review settings show it to the learner.
                     score=a.score if attempts.review_allows(quiz, quiz.review_score, a)
-                    else None) for a in tried]))
+                    else None) for a in result.tried]))
             enrolments.append(s.EnrolmentOut(
                 course=s.CourseRef(slug=e.course.slug, title=e.course.title,
                                    url=url_for("courses.detail", slug=e.course.slug,
@@ -71,8 +70,10 @@ def register(api: Api) -> None:
                    summary=_l("Export a webinar's participants"), tag="exports",
                    description=_l("For the webinar's organisers, as the participants' CSV."),
                    query=s.PageQuery, response=s.ParticipantList, scope="exports:read",
-                   private=True, errors=(404,), path_params={"webinar_id": WEBINAR_ID})
+                   private=True)
     def export_participants(webinar_id: int, query: s.PageQuery) -> s.ParticipantList:
+        if not 0 < webinar_id <= MAX_ID:  # <int:> takes any number
+            raise ApiError(404)
         # The organisers' pages' own check (the current user is the token's owner).
         webinar = managed(webinar_id)
         rows = registration.participants(webinar)

@@ -31,7 +31,7 @@ from portal.consultations.intake import (
 from portal.consultations.models import ContactTime, ContactWay
 from portal.cooperation.models import RecordKind, RecordStatus
 from portal.materials.models import Audience
-from portal.web import MAX_PAGE
+from portal.web import MAX_ID, MAX_PAGE
 
 #: Most items a page of any listing holds.
 MAX_PER_PAGE = 100
@@ -233,7 +233,7 @@ class WebinarList(Page[WebinarOut]):
 class CooperationQuery(PageQuery):
     country: str | None = Field(None, pattern=r"^[A-Za-z]{2}$",
                                 description="ISO 3166-1 alpha-2 code of a partner's country.")
-    partner: int | None = Field(None, ge=1, le=2**31 - 1, description="A partner's id.")
+    partner: int | None = Field(None, ge=1, le=MAX_ID, description="A partner's id.")
     kind: RecordKind | None = None
     status: RecordStatus | None = None
     year: int | None = Field(None, ge=1900, le=2100)
@@ -407,7 +407,7 @@ class ConsultationIn(BaseModel):
                         AfterValidator(_plain_text)]
     consent: Literal[True] = Field(description="Agreement to the processing of personal "
                                                "data; must be true.")
-    consent_version: int = Field(ge=0, le=2**31 - 1, description="The version agreed to; "
+    consent_version: int = Field(ge=0, le=MAX_ID, description="The version agreed to; "
                                  "409 when the text has changed since.")
     publish_consent: bool = False
     extra: dict[Annotated[str, StringConstraints(pattern=_FIELD_NAME)],

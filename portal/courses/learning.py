@@ -20,6 +20,7 @@ from portal.accounts.permissions import Role
 from portal.content import audit
 from portal.courses import attempts
 from portal.courses.models import (
+    Attempt,
     Certificate,
     Course,
     Enrolment,
@@ -128,6 +129,8 @@ class QuizResult:
     quiz: Quiz
     grade: float | None
     passed: bool
+    #: The learner's attempts in the round, the grade's source.
+    tried: list[Attempt]
 
 
 @dataclass(frozen=True)
@@ -161,8 +164,9 @@ def progress(course: Course, user_id: int, since: datetime | None) -> Progress:
     done_lessons = set(db.session.scalars(query))
     results = []
     for quiz in quizzes(course):
-        grade = attempts.quiz_grade(quiz, attempts.attempts_of(quiz, user_id, since=since))
-        results.append(QuizResult(quiz, grade, attempts.passed(quiz, grade)))
+        tried = attempts.attempts_of(quiz, user_id, since=since)
+        grade = attempts.quiz_grade(quiz, tried)
+        results.append(QuizResult(quiz, grade, attempts.passed(quiz, grade), tried))
     total = len(lesson_ids) + len(results)
     done = len(done_lessons) + sum(1 for r in results if r.passed)
     return Progress(done_lessons, results, total, done)

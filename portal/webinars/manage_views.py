@@ -27,7 +27,7 @@ from portal.content.forms import AttachmentForm, EmptyForm
 from portal.database import utcnow
 from portal.extensions import db
 from portal.i18n import current_language
-from portal.web import MAX_ID, paginate
+from portal.web import paginate
 from portal.webinars import registration, services
 from portal.webinars.forms import WebinarEditForm, WebinarForm
 from portal.webinars.models import STATUS_LABELS, RegistrationStatus, Webinar
@@ -38,8 +38,6 @@ def managed(webinar_id: int) -> Webinar:
     """The webinar if the current user organises it: 404 when it does not exist or they may
     not see it, else 403. The organisers' pages and the API's participants export (whose
     current user is the token's owner) both ask here."""
-    if not 0 < webinar_id <= MAX_ID:  # the API's <int:> takes any number
-        abort(404)
     webinar = webinar_of(webinar_id)
     if not services.may_manage(webinar, current_user):
         abort(403)
