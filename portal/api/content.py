@@ -173,21 +173,15 @@ def register(api: Api) -> None:
                                   "topic, language and year."),
                    query=s.SearchQuery, response=s.SearchResults)
     def search(query: s.SearchQuery) -> s.SearchResults:
-        from portal.search import engine
         from portal.search import query as searching
-        from portal.search.views import TYPE_LABELS, labels, may_see_restricted, narrowing
+        from portal.search.views import TYPE_LABELS, find, labels, narrowing
 
         parsed = searching.parse(query.q)
         narrow = narrowing(query.model_dump(include={"type", "topic", "language", "year"}))
         hits: list[s.Hit] = []
-        total, facets, suggestion = 0, {}, None
-        if not parsed.empty:
-            with engine.snapshot() as snap:
-                results = searching.run(snap, parsed, may_see_restricted=may_see_restricted(),
-                                        narrow=narrow, sort=query.sort, page=query.page,
-                                        per_page=query.per_page)
-                if results.total < 3:
-                    suggestion = searching.suggest(snap, parsed, may_see_restricted())
+        total, facets = 0, {}
+        results, suggestion = find(parsed, narrow, query.sort, query.page, query.per_page)
+        if results is not None:
             total = results.total
             hits = [s.Hit(key=h.key, type=h.type, type_label=str(TYPE_LABELS.get(h.type, h.type)),
                           title=h.title, url=h.url, language=h.language, date=h.date,

@@ -69,21 +69,27 @@ def _links(text: str, sort: str, narrow: dict[str, str]) -> Callable[..., str]:
     return link_with
 
 
+def find(parsed: query.Parsed, narrow: dict[str, str], sort: str, page: int,
+         per_page: int) -> tuple[query.Results | None, str | None]:
+    """One page of results for what the current user may see (None for an empty query), and
+    a "did you mean" when there are fewer than three: for the search page and the API."""
+    if parsed.empty:
+        return None, None
+    restricted = may_see_restricted()
+    with engine.snapshot() as snap:
+        results = query.run(snap, parsed, may_see_restricted=restricted, narrow=narrow,
+                            sort=sort, page=page, per_page=per_page)
+        suggestion = query.suggest(snap, parsed, restricted) if results.total < 3 else None
+    return results, suggestion
+
+
 @bp.route("/search")
 def search() -> ResponseReturnValue:
     text = request.args.get("q", "")
     parsed = query.parse(text)
     sort = "date" if request.args.get("sort") == "date" else "relevance"
     narrow = narrowing(request.args)
-    results = None
-    suggestion = None
-    if not parsed.empty:
-        with engine.snapshot() as snap:
-            results = query.run(snap, parsed, may_see_restricted=may_see_restricted(),
-                                narrow=narrow, sort=sort, page=page_number(),
-                                per_page=PER_PAGE)
-            if results.total < 3:
-                suggestion = query.suggest(snap, parsed, may_see_restricted())
+    results, suggestion = find(parsed, narrow, sort, page_number(), PER_PAGE)
     return render_template("search/results.html", q=text[:query.MAX_QUERY], parsed=parsed,
                            results=results, suggestion=suggestion, sort=sort,
                            narrow=narrow, link_with=_links(text, sort, narrow), **labels())
