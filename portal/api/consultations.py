@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from flask import g, request
+from flask import g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -19,10 +19,6 @@ from portal.consultations import configuration, intake, services
 from portal.consultations.models import OPEN_STATUSES, STATUS_LABELS, ConsultationRequest
 from portal.content.attachments import AttachmentError
 from portal.extensions import db
-
-
-def _address() -> str:
-    return request.remote_addr or "unknown"
 
 
 def register(api: Api) -> None:
@@ -70,13 +66,11 @@ def register(api: Api) -> None:
                     "Idempotency-Key": [_("This request was sent already.")]}) from None
         try:
             outcome = intake.send_request(data, user_id=None, form_key=key,
-                                          address=_address())
+                                          address=intake.client_address())
         except (services.InvalidInput, AttachmentError) as error:
             raise ApiError(422, str(error)) from None
         if outcome.retry_after:
-            raise ApiError(429, _("Too many requests have been sent from your address today. "
-                                  "Try again in %(hours)s hours.",
-                                  hours=max(1, round(outcome.retry_after / 3600))),
+            raise ApiError(429, intake.too_many_requests(outcome.retry_after),
                            headers={"Retry-After": str(outcome.retry_after)})
         sent = outcome.request
         assert sent is not None
@@ -92,15 +86,13 @@ def register(api: Api) -> None:
                    errors=(400, 404, 413, 415, 422, 429),
                    example={"reference": "HQ-2026-000123", "code": "ABCD-EFGH-JKMN"})
     def consultation_track(body: s.TrackIn) -> s.Tracked:
-        result = services.track(body.reference, body.code, _address())
+        result = services.track(body.reference, body.code, intake.client_address())
         db.session.commit()  # the attempt counts, found or not
         if result.retry_after:
-            raise ApiError(429, _("Too many attempts. Wait %(minutes)s minutes and try again.",
-                                  minutes=max(1, round(result.retry_after / 60))),
+            raise ApiError(429, intake.too_many_tracking_attempts(result.retry_after),
                            headers={"Retry-After": str(result.retry_after)})
         if result.request is None:
-            raise ApiError(404, _("No request matches this reference and code. Check both "
-                                  "and try again."))
+            raise ApiError(404, intake.no_such_request())
         return _tracked(result.request)
 
 

@@ -10,7 +10,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from flask import session
+from flask import request, session
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -208,3 +209,25 @@ def tracked_id(now: float | None = None) -> int | None:
 
 def forget_tracked() -> None:
     session.pop(TRACKED, None)
+
+
+# What the page and the API say about the limits (one wording for both) -----------------------
+
+def client_address() -> str:
+    """The address the per-address limits count."""
+    return request.remote_addr or "unknown"
+
+
+def too_many_requests(retry_after: int) -> str:
+    return _("Too many requests have been sent from your address today. Try again in "
+             "%(hours)s hours.", hours=max(1, round(retry_after / 3600)))
+
+
+def too_many_tracking_attempts(retry_after: int) -> str:
+    return _("Too many attempts. Wait %(minutes)s minutes and try again.",
+             minutes=max(1, round(retry_after / 60)))
+
+
+def no_such_request() -> str:
+    """One message for a wrong reference and a wrong code."""
+    return _("No request matches this reference and code. Check both and try again.")

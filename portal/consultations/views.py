@@ -81,14 +81,6 @@ def private(view: Callable[..., ResponseReturnValue]) -> Callable[..., Response]
     return wrapper
 
 
-def _address() -> str:
-    return request.remote_addr or "unknown"
-
-
-def _minutes(seconds: int) -> int:
-    return max(1, round(seconds / 60))
-
-
 # Step 1 and 2: the topic, and the guides that may already answer ------------------------------
 
 def _topic_or_404(slug: str) -> ConsultationTopic:
@@ -167,14 +159,12 @@ def form(slug: str) -> ResponseReturnValue:
     try:
         outcome = intake.send_request(
             data, user_id=current_user.id if current_user.is_authenticated else None,
-            form_key=key, address=_address())
+            form_key=key, address=intake.client_address())
     except (services.InvalidInput, AttachmentError) as error:
         form.form_errors.append(str(error))
         return _form_page(topic, form, extra_values, extra_errors, 422)
     if outcome.retry_after:
-        form.form_errors.append(_(
-            "Too many requests have been sent from your address today. Try again in "
-            "%(hours)s hours.", hours=max(1, round(outcome.retry_after / 3600))))
+        form.form_errors.append(intake.too_many_requests(outcome.retry_after))
         return _form_page(topic, form, extra_values, extra_errors, 429)
     sent, code = outcome.request, outcome.code
     assert sent is not None
@@ -191,7 +181,7 @@ def _sent_already(earlier: ConsultationRequest) -> ResponseReturnValue:
     instead. Only whoever holds the form key gets here; each new code (a new mail) counts
     against the address's daily limit of requests."""
     if not earlier.is_anonymised and not intake.holds_receipt(earlier.reference):
-        wait = services.count_submission(_address())
+        wait = services.count_submission(intake.client_address())
         db.session.commit()
         if not wait:
             code = services.issue_new_code(earlier)
@@ -218,17 +208,13 @@ def sent() -> ResponseReturnValue:
 def track() -> ResponseReturnValue:
     form = TrackForm()
     if form.validate_on_submit():
-        result = services.track(form.reference.data, form.code.data, _address())
+        result = services.track(form.reference.data, form.code.data, intake.client_address())
         db.session.commit()  # the attempt counts, found or not
         if result.retry_after:
-            form.form_errors.append(_(
-                "Too many attempts. Wait %(minutes)s minutes and try again.",
-                minutes=_minutes(result.retry_after)))
+            form.form_errors.append(intake.too_many_tracking_attempts(result.retry_after))
             return render_template("consultations/track.html", form=form), 429
         if result.request is None:
-            # One message for a wrong reference and a wrong code.
-            form.form_errors.append(_(
-                "No request matches this reference and code. Check both and try again."))
+            form.form_errors.append(intake.no_such_request())
             return render_template("consultations/track.html", form=form), 401
         intake.remember_tracked(result.request.id)
         return redirect(url_for(".tracked"), 303)
