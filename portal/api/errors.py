@@ -77,7 +77,7 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-def field_messages(error: ValidationError, *, prefix: str = "",
+def field_messages(error: ValidationError, *,
                    hints: Mapping[str, Any] | None = None) -> dict[str, list[str]]:
     """pydantic's errors as ``{"field": ["message", ...]}`` in the request's language.
     *hints* maps a field to the message for any wrong value of it (a model's
@@ -112,8 +112,7 @@ def field_messages(error: ValidationError, *, prefix: str = "",
             text = str(_FIELD_MESSAGES[kind])
         else:
             text = str(_FIELD_FALLBACK)
-        found.setdefault(prefix + name if name else prefix.rstrip(".") or "body",
-                         []).append(text)
+        found.setdefault(name or "body", []).append(text)
     return found
 
 
@@ -127,14 +126,14 @@ def _pattern_message(value: Any) -> str:
     return str(_FIELD_FALLBACK)
 
 
-def error_body(status: int, message: str, code: str,
+def error_body(message: str, code: str,
                fields: dict[str, list[str]] | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
 def response_for(error: ApiError) -> Response:
     response = current_app.response_class(
-        json.dumps(error_body(error.status, error.message, error.code, error.fields),
+        json.dumps(error_body(error.message, error.code, error.fields),
                    ensure_ascii=False),
         status=error.status, mimetype="application/json")
     for name, value in error.headers.items():

@@ -10,7 +10,7 @@ import hashlib
 import json as _json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
 from typing import Any
@@ -35,12 +35,11 @@ View = Callable[..., Any]
 
 @dataclass(frozen=True)
 class Reply:
-    """What a view gives back besides the model: another status, headers, the moment the
-    data last changed (``Last-Modified``)."""
+    """What a view gives back besides the model: another status, the moment the data last
+    changed (``Last-Modified``)."""
 
     body: BaseModel
     status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
     last_modified: datetime | None = None
 
 
@@ -81,7 +80,7 @@ class Api:
                   body: type[BaseModel] | None = None, headers: type[BaseModel] | None = None,
                   response: type[BaseModel] | None,
                   status: int = 200, also: dict[int, type[BaseModel] | None] | None = None,
-                  scope: str | None = None, conditional: bool | None = None,
+                  scope: str | None = None,
                   private: bool = False, errors: tuple[int, ...] = (),
                   path_params: dict[str, dict[str, Any]] | None = None,
                   example: dict[str, Any] | None = None,
@@ -95,7 +94,7 @@ class Api:
                 endpoint=view.__name__, rule=rule, method=method, summary=summary,
                 description=description, tag=tag, query=query, body=body, headers=headers,
                 responses={status: response, **(also or {})}, scope=scope,
-                conditional=method == "GET" if conditional is None else conditional,
+                conditional=method == "GET",
                 private=private, errors=frozenset(errors), path_params=path_params or {},
                 example=example)
 
@@ -123,13 +122,13 @@ def _run(op: Operation, view: View, path: dict[str, Any]) -> Response:
             require_scope(op.scope)
         kwargs: dict[str, Any] = dict(path)
         if op.query is not None:
-            kwargs["query"] = _validate(op.query, request.args.to_dict(flat=True), "")
+            kwargs["query"] = _validate(op.query, request.args.to_dict(flat=True))
         if op.headers is not None:
             wanted = {name: request.headers[name] for name in _aliases(op.headers)
                       if name in request.headers}
-            kwargs["headers"] = _validate(op.headers, wanted, "")
+            kwargs["headers"] = _validate(op.headers, wanted)
         if op.body is not None:
-            kwargs["body"] = _validate(op.body, read_json(), "")
+            kwargs["body"] = _validate(op.body, read_json())
         result = view(**kwargs)
         reply = result if isinstance(result, Reply) else Reply(result)
         expected = op.responses.get(reply.status)
@@ -143,12 +142,12 @@ def _aliases(model: type[BaseModel]) -> list[str]:
     return [info.alias or name for name, info in model.model_fields.items()]
 
 
-def _validate(model: type[BaseModel], data: Any, prefix: str) -> BaseModel:
+def _validate(model: type[BaseModel], data: Any) -> BaseModel:
     try:
         return model.model_validate(data)
     except ValidationError as error:
         raise ApiError(422, fields=field_messages(
-            error, prefix=prefix, hints=getattr(model, "error_hints", None))) from None
+            error, hints=getattr(model, "error_hints", None))) from None
 
 
 def read_json() -> Any:
@@ -168,8 +167,6 @@ def _respond(op: Operation, reply: Reply) -> Response:
     body = _json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     response = current_app.response_class(body, status=reply.status,
                                            mimetype="application/json")
-    for name, value in reply.headers.items():
-        response.headers[name] = value
     response.headers["Content-Language"] = g.api_language
     response.vary.update(("Accept-Language", "Authorization"))
     if op.private or g.get("api_user") is not None:
