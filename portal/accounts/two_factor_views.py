@@ -106,25 +106,18 @@ def recovery_codes() -> ResponseReturnValue:
     """POST makes new codes (a current code or the password) and shows them, once; GET has
     nothing to show any more and goes back to the two-factor page."""
     _staff_only()
-    if request.method == "POST":
-        form = CodeOrPasswordForm(prefix="codes")
-        if not current_user.has_two_factor:
-            return redirect(url_for(".two_factor"))
-        if form.validate_on_submit():
-            if _over_limit(form.secret):
-                return _page(429, codes_form=form)
-            if two_factor.code_or_password(current_user, form.secret.data):
-                two_factor.attempt_succeeded(current_user.id, request.remote_addr or "unknown")
-                codes = two_factor.regenerate_recovery_codes(current_user)
-                db.session.commit()
-                _stay_logged_in()
-                flash(_("New recovery codes are made; the earlier ones no longer work, and "
-                        "you are logged out on your other devices."), "success")
-                return _show_codes(codes)
-            db.session.commit()
-            form.secret.errors.append(_("This is neither a current code nor your password."))
-        return _page(422, codes_form=form)
-    return redirect(url_for(".two_factor"))
+    if request.method == "GET" or not current_user.has_two_factor:
+        return redirect(url_for(".two_factor"))
+    form = CodeOrPasswordForm(prefix="codes")
+    status = _refused(form)
+    if status is not None:
+        return _page(status, codes_form=form)
+    codes = two_factor.regenerate_recovery_codes(current_user)
+    db.session.commit()
+    _stay_logged_in()
+    flash(_("New recovery codes are made; the earlier ones no longer work, and you are logged "
+            "out on your other devices."), "success")
+    return _show_codes(codes)
 
 
 def _stay_logged_in() -> None:
@@ -153,20 +146,29 @@ def two_factor_disable() -> ResponseReturnValue:
         flash(_("Two-factor login is required for staff accounts; it cannot be turned off."),
               "error")
         return redirect(url_for(".two_factor"))
-    if form.validate_on_submit():
-        if _over_limit(form.secret):
-            return _page(429, off_form=form)
-        if two_factor.code_or_password(current_user, form.secret.data):
-            two_factor.attempt_succeeded(current_user.id, request.remote_addr or "unknown")
-            two_factor.disable(current_user, current_user)
-            db.session.commit()
-            _stay_logged_in()
-            flash(_("Two-factor login is off. You are logged out on your other devices."),
-                  "success")
-            return redirect(url_for(".two_factor"))
-        db.session.commit()
+    status = _refused(form)
+    if status is not None:
+        return _page(status, off_form=form)
+    two_factor.disable(current_user, current_user)
+    db.session.commit()
+    _stay_logged_in()
+    flash(_("Two-factor login is off. You are logged out on your other devices."), "success")
+    return redirect(url_for(".two_factor"))
+
+
+def _refused(form: CodeOrPasswordForm) -> int | None:
+    """Check the form's current code or password, counted like a login attempt: None when
+    it is right, else the status to answer with (the error is on the field)."""
+    if not form.validate_on_submit():
+        return 422
+    if _over_limit(form.secret):
+        return 429
+    if not two_factor.code_or_password(current_user, form.secret.data):
+        db.session.commit()  # the attempt's count
         form.secret.errors.append(_("This is neither a current code nor your password."))
-    return _page(422, off_form=form)
+        return 422
+    two_factor.attempt_succeeded(current_user.id, request.remote_addr or "unknown")
+    return None
 
 
 def _over_limit(field: Any) -> bool:
