@@ -115,6 +115,25 @@ def empty_tables() -> bool:
     return True
 
 
+#: A new personal access token, as the tokens page shows it (once).
+NEW_TOKEN = re.compile(r'id="new-token"[^>]*value="(hq_[^"]+)"')
+
+
+def form_key(page: str) -> str:
+    """The one-time key of the form on *page*."""
+    found = re.search(r'name="form_key" type="hidden" value="([^"]+)"', page)
+    assert found is not None, "the page has no form key"
+    return found.group(1)
+
+
+def create_token(client: FlaskClient, **fields: Any) -> Any:
+    """Create a personal access token on the tokens page, as its owner does."""
+    data = {"name": "Reporting script", "scopes": ["learning:read"], "expires": "90",
+            "form_key": form_key(client.get("/account/tokens").get_data(as_text=True))}
+    data.update(fields)
+    return client.post("/account/tokens", data=data)
+
+
 class EnglishClient(FlaskClient):
     """A browser that prefers English, so assertions can read the English UI strings.
 

@@ -4,7 +4,6 @@ by roles, revoked by their owner only; :func:`tokens.authenticate` for the API."
 from __future__ import annotations
 
 import hashlib
-import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -14,31 +13,20 @@ from portal.accounts.models import PersonalToken, User
 from portal.content.audit import AuditEntry
 from portal.database import utcnow
 from portal.extensions import db
-from tests.conftest import make_user
-
-TOKEN = re.compile(r'id="new-token"[^>]*value="(hq_[^"]+)"')
-
-
-def create(client, **overrides):
-    page = client.get("/account/tokens").get_data(as_text=True)
-    key = re.search(r'name="form_key" type="hidden" value="([^"]+)"', page).group(1)
-    data = {"name": "Reporting script", "scopes": ["learning:read"], "expires": "90",
-            "form_key": key}
-    data.update(overrides)
-    return client.post("/account/tokens", data=data)
+from tests.conftest import NEW_TOKEN, create_token, form_key, make_user
 
 
 def test_a_user_creates_a_token_and_sees_it_once(app, client, as_role) -> None:
     as_role("inspector")
 
-    response = create(client)
+    response = create_token(client)
     shown = response.get_data(as_text=True)
     second = client.get("/account/tokens").get_data(as_text=True)
 
     # Shown in the answer to the POST itself, kept out of caches, never again.
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
-    raw = TOKEN.search(shown).group(1)
+    raw = NEW_TOKEN.search(shown).group(1)
     assert "Copy it now" in shown and "Reporting script" in shown
     assert raw not in second and "Reporting script" in second
     assert client.get("/account/tokens").headers["Cache-Control"] == "no-store"
@@ -57,7 +45,7 @@ def test_a_user_creates_a_token_and_sees_it_once(app, client, as_role) -> None:
 def test_token_creation_and_revocation_are_audited_without_the_token(app, client,
                                                                     as_role) -> None:
     as_role("trainer")
-    raw = TOKEN.search(create(client).get_data(as_text=True)).group(1)
+    raw = NEW_TOKEN.search(create_token(client).get_data(as_text=True)).group(1)
     with app.app_context():
         token_id = db.session.scalar(select(PersonalToken.id))
 
@@ -73,12 +61,12 @@ def test_token_creation_and_revocation_are_audited_without_the_token(app, client
 def test_a_double_submitted_form_creates_one_token(app, client, as_role) -> None:
     as_role("inspector")
     page = client.get("/account/tokens").get_data(as_text=True)
-    key = re.search(r'name="form_key" type="hidden" value="([^"]+)"', page).group(1)
+    key = form_key(page)
     data = {"name": "Twice", "scopes": ["learning:read"], "expires": "30", "form_key": key}
 
     first = client.post("/account/tokens", data=data)
     again = client.post("/account/tokens", data=data)  # a double click, or a reload
-    raw = TOKEN.search(first.get_data(as_text=True)).group(1)
+    raw = NEW_TOKEN.search(first.get_data(as_text=True)).group(1)
 
     assert again.status_code == 302
     followed = client.get(again.headers["Location"]).get_data(as_text=True)
@@ -90,15 +78,15 @@ def test_a_double_submitted_form_creates_one_token(app, client, as_role) -> None
 def test_the_page_showing_a_token_offers_a_new_form_for_the_next_one(app, client,
                                                                     as_role) -> None:
     as_role("inspector")
-    first = create(client, name="First")
+    first = create_token(client, name="First")
     page = first.get_data(as_text=True)
-    key = re.search(r'name="form_key" type="hidden" value="([^"]+)"', page).group(1)
+    key = form_key(page)
 
     second = client.post("/account/tokens", data={
         "name": "Second", "scopes": ["learning:read"], "expires": "30", "form_key": key})
 
     assert 'value="First"' not in page  # the form is empty again
-    assert second.status_code == 200 and TOKEN.search(second.get_data(as_text=True))
+    assert second.status_code == 200 and NEW_TOKEN.search(second.get_data(as_text=True))
     with app.app_context():
         assert len(db.session.scalars(select(PersonalToken)).all()) == 2
 
@@ -108,8 +96,8 @@ def test_the_token_is_not_kept_in_the_session_cookie(app, client, as_role) -> No
     was made (from a shared computer, a proxy log) must not show it."""
     as_role("inspector")
 
-    response = create(client)
-    raw = TOKEN.search(response.get_data(as_text=True)).group(1)
+    response = create_token(client)
+    raw = NEW_TOKEN.search(response.get_data(as_text=True)).group(1)
     cookie = client.get_cookie("session", domain="portal.test")
     replayed = app.test_client()
     replayed.set_cookie("session", cookie.value, domain="portal.test")
@@ -124,7 +112,7 @@ def test_scopes_are_limited_by_roles(app, client, as_role) -> None:
     as_role("citizen")
 
     page = client.get("/account/tokens").get_data(as_text=True)
-    refused = create(client, scopes=["learning:read", "exports:read"])
+    refused = create_token(client, scopes=["learning:read", "exports:read"])
 
     assert "Download staff exports" not in page
     assert refused.status_code == 422
@@ -153,7 +141,7 @@ def test_staff_with_an_export_permission_may_have_exports_read(app, client, as_r
     as_role("trainer")
 
     assert "Download staff exports" in client.get("/account/tokens").get_data(as_text=True)
-    assert create(client, scopes=["learning:read", "exports:read"],
+    assert create_token(client, scopes=["learning:read", "exports:read"],
                   expires="0").status_code == 200
 
     with app.app_context():
@@ -244,7 +232,7 @@ def test_another_user_cannot_see_or_revoke_a_token(app, client, as_role) -> None
 
 def test_the_owner_revokes_after_confirming(app, client, as_role) -> None:
     as_role("inspector")
-    raw = TOKEN.search(create(client, name="Old laptop").get_data(as_text=True)).group(1)
+    raw = NEW_TOKEN.search(create_token(client, name="Old laptop").get_data(as_text=True)).group(1)
     with app.app_context():
         token_id = db.session.scalar(select(PersonalToken.id))
 
@@ -263,7 +251,7 @@ def test_the_owner_revokes_after_confirming(app, client, as_role) -> None:
 def test_the_form_needs_a_name_and_a_scope_shown_next_to_the_fields(client, as_role) -> None:
     as_role("inspector")
 
-    response = create(client, name="", scopes=[])
+    response = create_token(client, name="", scopes=[])
 
     page = response.get_data(as_text=True)
     assert response.status_code == 422

@@ -14,7 +14,7 @@ from portal.accounts import settings, two_factor
 from portal.accounts.models import RecoveryCode, TwoFactorCredential, User
 from portal.content.audit import AuditEntry
 from portal.extensions import db
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD, create_token, make_user
 
 SECRET = re.compile(r'<code id="totp-secret">([A-Z2-7 ]+)</code>')
 CODE = re.compile(r"<li><code>([a-z0-9-]{19})</code></li>")
@@ -317,10 +317,7 @@ def test_the_new_pages_do_not_write_on_get(app, client, auth) -> None:
         token_id = token.id
     auth.login("root@example.uz")
     client.post("/account/two-factor/start")  # a set-up waiting: the page shows the QR code
-    page = client.get("/account/tokens").get_data(as_text=True)
-    key = re.search(r'name="form_key" type="hidden" value="([^"]+)"', page).group(1)
-    client.post("/account/tokens", data={"name": "n", "scopes": ["learning:read"],
-                                         "expires": "30", "form_key": key})
+    create_token(client, name="n", expires="30")
     statements: list[str] = []
 
     def record(conn, cursor, statement, *args) -> None:  # noqa: ANN001
@@ -393,10 +390,7 @@ def test_the_new_pages_are_accessible(app, client, auth) -> None:
     pages["wrong off"] = client.post("/account/two-factor/disable", data={"off-secret": "x"})
     client.post("/account/tokens", data={"name": "", "expires": "9"})
     pages["token errors"] = client.post("/account/tokens", data={"name": "", "expires": "9"})
-    key = re.search(r'name="form_key" type="hidden" value="([^"]+)"',
-                    client.get("/account/tokens").get_data(as_text=True)).group(1)
-    pages["new token"] = client.post("/account/tokens", data={
-        "name": "n", "scopes": ["learning:read"], "expires": "30", "form_key": key})
+    pages["new token"] = create_token(client, name="n", expires="30")
     assert 'id="new-token"' in pages["new token"].get_data(as_text=True)
     pages["/account/tokens"] = client.get("/account/tokens")
     pages["revoke"] = client.get(f"/account/tokens/revoke?token={token_id}")

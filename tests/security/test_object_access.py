@@ -10,7 +10,6 @@ a token reads its owner's record only, and the raw token is never shown twice.
 from __future__ import annotations
 
 import base64
-import re
 import sqlite3
 
 import pytest
@@ -22,6 +21,7 @@ from portal.accounts import tokens
 from portal.accounts.models import PersonalToken
 from portal.content.audit import AuditEntry
 from portal.extensions import db
+from tests.conftest import NEW_TOKEN, create_token
 from tests.security.conftest import (
     Owned,
     Seed,
@@ -201,9 +201,6 @@ def test_another_users_calendar_feed_needs_its_secret(
         assert response.status_code == 404
 
 
-TOKEN = re.compile(r'id="new-token"[^>]*value="(hq_[^"]+)"')
-
-
 def _token_id(app: Flask, raw: str) -> int:
     with app.app_context():
         token = db.session.scalar(select(PersonalToken).where(PersonalToken.prefix == raw[:11]))
@@ -257,11 +254,8 @@ def test_the_raw_token_is_shown_once_and_never_again(
     """Made on the page, the token appears in that one answer: not in any page after it, the
     admin's audit log included, nor in the session cookie or the audit rows."""
     owner = pair["consultant"]
-    page = owner.get("/account/tokens").get_data(as_text=True)
-    key = re.search(r'name="form_key" type="hidden" value="([^"]+)"', page).group(1)
-    made = owner.post("/account/tokens", data={
-        "name": "Queue figures", "scopes": ["exports:read"], "expires": "30", "form_key": key})
-    raw = TOKEN.search(made.get_data(as_text=True)).group(1)
+    made = create_token(owner, name="Queue figures", scopes=["exports:read"], expires="30")
+    raw = NEW_TOKEN.search(made.get_data(as_text=True)).group(1)
     secret_part = raw[12:]
     token_id = _token_id(sweep_app, raw)
     assert made.headers["Cache-Control"] == "no-store"
