@@ -20,11 +20,20 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.accounts import passwords
 from portal.accounts.permissions import ROLE_LABELS, Role
+from portal.web import MAX_ID
 
 LANGUAGE_NAMES = {"uz": "Oʻzbekcha", "ru": "Русский", "en": "English"}
 
@@ -149,7 +158,7 @@ class TokenForm(FlaskForm):
 
 
 class TokenRevokeForm(FlaskForm):
-    token_id = IntegerField(validators=[DataRequired()])
+    token_id = IntegerField(validators=[DataRequired(), NumberRange(1, MAX_ID)])
 
 
 class AccountSettingsForm(FlaskForm):

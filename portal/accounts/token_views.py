@@ -23,6 +23,7 @@ from portal.accounts.views import account_bp
 from portal.content import formkeys
 from portal.database import utcnow
 from portal.extensions import db
+from portal.web import int_arg
 
 
 def _scope_choices() -> list[tuple[str, str]]:
@@ -95,7 +96,7 @@ def revoke_token() -> ResponseReturnValue:
     """GET asks for confirmation (``?token=<id>``), POST revokes."""
     form = TokenRevokeForm()
     if request.method == "GET":
-        token = _own_token(request.args.get("token", type=int))
+        token = _own_token(int_arg("token"))
         form.token_id.data = token.id
         return render_template("account/token_revoke.html", form=form, token=token)
     if not form.validate_on_submit():

@@ -261,3 +261,12 @@ def test_the_form_needs_a_name_and_a_scope_shown_next_to_the_fields(client, as_r
 
 def test_anonymous_visitors_are_sent_to_log_in(client) -> None:
     assert client.get("/account/tokens").status_code == 302
+
+
+def test_an_absurd_token_id_is_a_bad_request_not_an_error(app, client, as_role) -> None:
+    as_role("inspector")
+
+    for value in ("100000000000000000000", "-1", "x"):
+        shown = client.get(f"/account/tokens/revoke?token={value}")
+        sent = client.post("/account/tokens/revoke", data={"token_id": value})
+        assert shown.status_code in (400, 404) and sent.status_code in (400, 404), value
